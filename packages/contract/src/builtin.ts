@@ -15,7 +15,11 @@ export const BUILTIN_EVENTS: Record<string, EventSpec> = {
     when: 'when an unexpected error occurs',
     props: {
       message: { type: 'string', description: 'The error message', maxLength: 1000 },
-      source: { type: 'string', description: 'Where the error happened, without query strings', maxLength: 2048 },
+      source: {
+        type: 'string',
+        description: 'Where the error happened, without query strings',
+        maxLength: 2048,
+      },
     },
   },
 };

@@ -5,7 +5,8 @@ import type { ContextFields, Contract, PropSpec } from './types.js';
 const CONTEXT_WORDS: Record<keyof ContextFields, string> = {
   session: 'A random session id that changes every run or visit (it links the events of one visit only)',
   machine: 'A unique machine ID, a random UUID generated once and kept in your user config directory',
-  project: 'A unique project ID, a UUID derived from a salted hash of the project (the salt never leaves your machine)',
+  project:
+    'A unique project ID, a UUID derived from a salted hash of the project (the salt never leaves your machine)',
   os: 'Operating system platform (e.g. linux, darwin, win32)',
   osVersion: 'Operating system release',
   arch: 'CPU architecture (e.g. x64, arm64)',
@@ -23,7 +24,11 @@ const CONTEXT_WORDS: Record<keyof ContextFields, string> = {
 };
 
 const privacyNote = (p: PropSpec) =>
-  p.privacy === 'pii' ? ' (personal: removed when you anonymise)' : p.privacy === 'identifier' ? ' (identifier)' : '';
+  p.privacy === 'pii'
+    ? ' (personal: removed when you anonymise)'
+    : p.privacy === 'identifier'
+      ? ' (identifier)'
+      : '';
 
 /**
  * Renders a contract as a "Usage information" page: what is collected and when, what never is, how to
@@ -45,7 +50,9 @@ export function renderUsageDocs(contract: Contract, options: { title?: string } 
       'You can change this choice at any time.',
     );
   } else {
-    out.push(`${name} collects optional, anonymous and non-sensitive usage data. You can opt out at any time (see below).`);
+    out.push(
+      `${name} collects optional, anonymous and non-sensitive usage data. You can opt out at any time (see below).`,
+    );
   }
   out.push('');
   if (contract.purpose) out.push('## Purpose', '', contract.purpose, '');
@@ -63,18 +70,25 @@ export function renderUsageDocs(contract: Contract, options: { title?: string } 
   for (const [eventName, spec] of custom) {
     out.push(`### \`${eventName}\`: ${spec.description}`, '');
     if (spec.when) out.push(`Sent ${spec.when}.`, '');
-    for (const [prop, p] of Object.entries(spec.props ?? {})) out.push(`- ${p.description}${privacyNote(p)}.`);
+    for (const [prop, p] of Object.entries(spec.props ?? {}))
+      out.push(`- ${p.description}${privacyNote(p)}.`);
     if (spec.props && Object.keys(spec.props).length) out.push('');
   }
   out.push('Built in, when the app sends them:', '');
-  out.push('- Pages, screens and dialogs viewed (their path, e.g. `/settings/general`, never a query string).');
+  out.push(
+    '- Pages, screens and dialogs viewed (their path, e.g. `/settings/general`, never a query string).',
+  );
   out.push('- Time spent on a page (e.g. 6m 3s).');
   out.push('- Errors that occur: the message and where (never a query string or your data).');
   out.push('');
 
   out.push('## What is never collected', '');
-  out.push('- No IP addresses are stored: the address is used in memory to count visitors with a hash whose secret changes daily and is destroyed.');
-  out.push('- No raw User-Agent is stored; only the operating system, browser and device type derived from it.');
+  out.push(
+    '- No IP addresses are stored: the address is used in memory to count visitors with a hash whose secret changes daily and is destroyed.',
+  );
+  out.push(
+    '- No raw User-Agent is stored; only the operating system, browser and device type derived from it.',
+  );
   if (!contract.identifiers.machine && !contract.identifiers.project)
     out.push('- No machine identifiers: no serial numbers or unique IDs.');
   out.push('- No cross-site tracking: the data is isolated to this application only.');
@@ -86,7 +100,8 @@ export function renderUsageDocs(contract: Contract, options: { title?: string } 
   out.push('## How to opt out', '');
   const o = contract.optOut;
   if (o.env) out.push('Set this environment variable:', '', '```bash', o.env, '```', '');
-  if (o.command) out.push('Or run this command in the root of your project:', '', '```bash', o.command, '```', '');
+  if (o.command)
+    out.push('Or run this command in the root of your project:', '', '```bash', o.command, '```', '');
   if (o.featureFlag) out.push('Or disable the feature flag:', '', '```bash', o.featureFlag, '```', '');
   if (o.settings?.length) out.push(`Or in the app: ${o.settings.map((s) => `**${s}**`).join(' → ')}.`, '');
   if (o.doNotTrack !== false && (o.env || o.command))

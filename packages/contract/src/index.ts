@@ -1,6 +1,6 @@
-export * from './types.js';
 export { BUILTIN_EVENTS, LIMITS } from './builtin.js';
 export { defineContract, isContract } from './define.js';
-export { anonymizeProps, cleanPath, validateContext, validateEvent } from './validate.js';
-export type { Validated, ValidatedContext } from './validate.js';
 export { renderUsageDocs } from './docs.js';
+export * from './types.js';
+export type { Validated, ValidatedContext } from './validate.js';
+export { anonymizeProps, cleanPath, validateContext, validateEvent } from './validate.js';

@@ -18,7 +18,8 @@ function checkProp(name: string, spec: PropSpec, v: unknown): string | null {
     case 'string':
       if (typeof v !== 'string') return `property ${name} must be a string`;
       if (v.length > maxLen) return `property ${name} is longer than ${maxLen} characters`;
-      if (spec.enum && !spec.enum.includes(v)) return `property ${name} must be one of ${spec.enum.join(', ')}`;
+      if (spec.enum && !spec.enum.includes(v))
+        return `property ${name} must be one of ${spec.enum.join(', ')}`;
       return null;
     case 'boolean':
       return typeof v === 'boolean' ? null : `property ${name} must be a boolean`;
@@ -49,31 +50,42 @@ function checkProp(name: string, spec: PropSpec, v: unknown): string | null {
 export function validateEvent(contract: Contract, raw: unknown): Validated {
   if (!isObject(raw)) return { ok: false, reason: 'event must be an object' };
   const { name, ts, path, duration, props } = raw;
-  if (typeof name !== 'string' || !name) return { ok: false, reason: 'event name must be a non-empty string' };
-  if (name.length > LIMITS.nameLength) return { ok: false, reason: `event name is longer than ${LIMITS.nameLength}` };
+  if (typeof name !== 'string' || !name)
+    return { ok: false, reason: 'event name must be a non-empty string' };
+  if (name.length > LIMITS.nameLength)
+    return { ok: false, reason: `event name is longer than ${LIMITS.nameLength}` };
   const spec = contract.events[name];
   if (!spec) return { ok: false, reason: `event ${name} is not declared in the contract` };
   const event: WireEvent = { name };
   if (ts !== undefined) {
-    if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) return { ok: false, reason: 'ts must be ms since the epoch' };
+    if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0)
+      return { ok: false, reason: 'ts must be ms since the epoch' };
     event.ts = Math.trunc(ts);
   }
   if (path !== undefined) {
     if (typeof path !== 'string') return { ok: false, reason: 'path must be a string' };
-    if (path.length > LIMITS.pathLength) return { ok: false, reason: `path is longer than ${LIMITS.pathLength}` };
+    if (path.length > LIMITS.pathLength)
+      return { ok: false, reason: `path is longer than ${LIMITS.pathLength}` };
     event.path = cleanPath(path);
   }
-  if ((name === 'pageview' || name === 'pageleave') && !event.path) return { ok: false, reason: `${name} needs a path` };
+  if ((name === 'pageview' || name === 'pageleave') && !event.path)
+    return { ok: false, reason: `${name} needs a path` };
   if (duration !== undefined) {
     if (name !== 'pageleave') return { ok: false, reason: 'only pageleave carries a duration' };
-    if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0 || duration > LIMITS.maxDurationMs)
+    if (
+      typeof duration !== 'number' ||
+      !Number.isFinite(duration) ||
+      duration < 0 ||
+      duration > LIMITS.maxDurationMs
+    )
       return { ok: false, reason: 'duration must be milliseconds between 0 and one day' };
     event.duration = Math.round(duration);
   }
   if (props !== undefined) {
     if (!isObject(props)) return { ok: false, reason: 'props must be an object' };
     const keys = Object.keys(props);
-    if (keys.length > LIMITS.propsPerEvent) return { ok: false, reason: `more than ${LIMITS.propsPerEvent} properties` };
+    if (keys.length > LIMITS.propsPerEvent)
+      return { ok: false, reason: `more than ${LIMITS.propsPerEvent} properties` };
     const out: Record<string, PropValue> = {};
     for (const key of keys) {
       const propSpec = spec.props?.[key];
@@ -87,18 +99,32 @@ export function validateEvent(contract: Contract, raw: unknown): Validated {
     if (keys.length) event.props = out;
   }
   for (const [key, p] of Object.entries(spec.props ?? {})) {
-    if (p.required && event.props?.[key] === undefined) return { ok: false, reason: `property ${key} is required` };
+    if (p.required && event.props?.[key] === undefined)
+      return { ok: false, reason: `property ${key} is required` };
   }
   return { ok: true, event };
 }
 
 const CONTEXT_STRINGS = [
-  'session', 'machine', 'project', 'os', 'osVersion', 'arch', 'runtime', 'runtimeVersion',
-  'appVersion', 'locale', 'screen', 'ciName', 'sdk',
+  'session',
+  'machine',
+  'project',
+  'os',
+  'osVersion',
+  'arch',
+  'runtime',
+  'runtimeVersion',
+  'appVersion',
+  'locale',
+  'screen',
+  'ciName',
+  'sdk',
 ] as const;
 const CONTEXT_BOOLEANS = ['ci', 'docker', 'wsl'] as const;
 
-export type ValidatedContext = { ok: true; context: BatchContext; dropped: string[] } | { ok: false; reason: string };
+export type ValidatedContext =
+  | { ok: true; context: BatchContext; dropped: string[] }
+  | { ok: false; reason: string };
 
 /**
  * Checks a batch context. Unknown keys are an error (a typo would silently lose data); identifiers

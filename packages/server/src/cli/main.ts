@@ -1,1 +1,62 @@
-export {};
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defineContract, renderUsageDocs } from '@tally/contract';
+import { startTally } from '../tally.js';
+
+const HELP = `tally — privacy-first usage telemetry
+
+  tally serve [--demo]       start the collector, query API and dashboard
+  tally docs <contract>      print the Usage information page of a contract
+                             (a .js/.mjs module whose default export is a contract, or a .json file)
+
+Environment: TALLY_PORT (8787), TALLY_HOST (127.0.0.1), TALLY_DATA_DIR (./.tally),
+TALLY_ADMIN_EMAIL + TALLY_ADMIN_PASSWORD (first owner), TALLY_TRUST_PROXY=1, TALLY_DEMO=1.`;
+
+async function serve(args: string[]): Promise<void> {
+  const demo = args.includes('--demo') || process.env.TALLY_DEMO === '1';
+  if (demo && !process.env.TALLY_ADMIN_EMAIL) {
+    process.env.TALLY_ADMIN_EMAIL = 'demo@tally.local';
+    process.env.TALLY_ADMIN_PASSWORD ??= 'tally-demo-password';
+  }
+  const tally = await startTally({ demo });
+  const { config } = tally.services;
+  console.log(`Tally is running at ${tally.url}  (data: ${config.dataDir})`);
+  if (tally.setupUrl) console.log(`Create the first account: ${tally.setupUrl}`);
+  else if (demo)
+    console.log(
+      `Log in with ${config.adminEmail} / ${config.adminPassword === 'tally-demo-password' ? 'tally-demo-password' : '(TALLY_ADMIN_PASSWORD)'}`,
+    );
+  const stop = () => {
+    tally.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function docs(args: string[]): Promise<void> {
+  const file = args[0];
+  if (!file) throw new Error('usage: tally docs <contract.js|contract.json>');
+  const path = resolve(file);
+  const raw = path.endsWith('.json')
+    ? JSON.parse(readFileSync(path, 'utf8'))
+    : ((await import(pathToFileURL(path).href)) as { default?: unknown; contract?: unknown });
+  const input = path.endsWith('.json') ? raw : (raw.default ?? raw.contract);
+  process.stdout.write(renderUsageDocs(defineContract(input)));
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const run = command === 'serve' ? serve : command === 'docs' ? docs : null;
+if (!run) {
+  console.log(HELP);
+  process.exit(command && command !== 'help' && command !== '--help' ? 2 : 0);
+} else {
+  run(rest).catch((err: Error) => {
+    console.error(`tally: ${err.message}`);
+    process.exit(1);
+  });
+}

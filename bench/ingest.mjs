@@ -1,0 +1,60 @@
+// Ingest throughput: single-event requests vs a bare node:http server (same load tool, same run),
+// and 100-event batches in events/s.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load, ROOT, report, startProcess } from './lib.mjs';
+
+const duration = Number(process.env.BENCH_SECONDS ?? 8);
+const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
+const bare = await startProcess([join(ROOT, 'bench/bare-server.mjs')]);
+const tally = await startProcess([join(ROOT, 'packages/server/dist/cli/main.js'), 'serve'], {
+  TALLY_DATA_DIR: dataDir,
+  TALLY_PORT: '0',
+  TALLY_ADMIN_EMAIL: 'bench@example.com',
+  TALLY_ADMIN_PASSWORD: 'bench-password',
+  TALLY_RATE_PER_ADDRESS: '100000000',
+  TALLY_RATE_PER_APP: '100000000',
+});
+try {
+  const login = await fetch(`${tally.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+  });
+  const { token } = await login.json();
+  const created = await fetch(`${tally.url}/api/apps`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench' }),
+  });
+  const { key } = await created.json();
+  const context = { session: 's1', locale: 'en-US', screen: '1920x1080', appVersion: '1.0.0' };
+  const single = JSON.stringify({ app: key, context, events: [{ name: 'pageview', path: '/bench' }] });
+  const batch = JSON.stringify({
+    app: key,
+    context,
+    events: Array.from({ length: 100 }, (_, i) => ({ name: 'pageview', path: `/bench/${i % 10}` })),
+  });
+
+  const ref = await load({ url: `${bare.url}/api/v1/events`, body: single, duration });
+  const one = await load({ url: `${tally.url}/api/v1/events`, body: single, duration });
+  const batched = await load({ url: `${tally.url}/api/v1/events`, body: batch, duration, connections: 16 });
+  const ok = (r) => r['2xx'] / (r.requests.total || 1);
+  report('ingest', {
+    seconds: duration,
+    bareRequestsPerSecond: ref.requests.average,
+    tallySingleEventRequestsPerSecond: one.requests.average,
+    ratio: one.requests.average / ref.requests.average,
+    ratioTarget: 0.5,
+    batchedEventsPerSecond: batched.requests.average * 100,
+    batchedTarget: 150_000,
+    tallySingleP99ms: one.latency.p99,
+    batchedP99ms: batched.latency.p99,
+    share2xx: { single: ok(one), batched: ok(batched) },
+  });
+} finally {
+  bare.child.kill();
+  tally.child.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Writes a result file under bench/results and prints it. */
+export function report(name, result) {
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const out = { name, at: new Date().toISOString(), node: process.version, ...result };
+  writeFileSync(join(ROOT, 'bench/results', `${name}.json`), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(JSON.stringify(out, null, 2));
+  return out;
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+/** Runs autocannon against 127.0.0.1 only, for a bounded time. */
+export function load({
+  url,
+  body,
+  connections = 32,
+  duration = 8,
+  headers = { 'content-type': 'application/json' },
+}) {
+  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url))
+    throw new Error('benchmarks only target 127.0.0.1');
+  return new Promise((resolve, reject) => {
+    autocannon({ url, method: 'POST', body, headers, connections, duration, pipelining: 1 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+/** Starts a node process that prints "listening <url>" and resolves with it. */
+export function startProcess(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /(?:listening|running at) (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`process exited ${code}: ${out}`)));
+  });
+}

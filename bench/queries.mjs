@@ -1,0 +1,74 @@
+// Query latency at 10 million events over 30 days (median of 5 runs each) and bytes per event on disk.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { breakdown } from '../packages/server/dist/queries/breakdown.js';
+import { overview } from '../packages/server/dist/queries/overview.js';
+import { pages } from '../packages/server/dist/queries/pages.js';
+import { timeseries } from '../packages/server/dist/queries/timeseries.js';
+import { openDb } from '../packages/server/dist/store/duckdb/db.js';
+import { DuckDBEventStore } from '../packages/server/dist/store/duckdb/events.js';
+import { median, report } from './lib.mjs';
+
+const N = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const DAY = 86_400_000;
+const dir = mkdtempSync(join(tmpdir(), 'tally-bench-q-'));
+const db = await openDb(dir);
+const store = await DuckDBEventStore.open(db);
+const end = Date.now();
+const start = end - 30 * DAY;
+
+// Generated in SQL so 10M rows take seconds: visits of 6 events (5 pageviews and a pageleave) 40 s
+// apart, 3 visits per visitor, in time order as ingest would append them; 40 paths, realistic
+// os/browser/locale/screen/version mixes; one event in 50 carries a property.
+const t0 = performance.now();
+await db.writer.run(`
+  INSERT INTO events
+  SELECT 1, ${start} + (i // 6) * ${Math.floor((30 * DAY) / (N / 6))} + (i % 6) * 40000,
+    CASE WHEN i % 6 = 5 THEN 'pageleave' ELSE 'pageview' END,
+    '/section-' || (hash(i // 2) % 40)::VARCHAR,
+    CASE WHEN i % 6 = 5 THEN (hash(i) % 600000)::INTEGER ELSE NULL END,
+    (hash((i // 6) // 3) >> 1)::BIGINT, (hash(i // 6) >> 1)::BIGINT, (hash(i // 6) >> 1)::BIGINT,
+    ['Linux', 'Windows', 'macOS'][1 + (hash((i // 6) // 3) % 3)::BIGINT],
+    ['6.1', '10', '14.5'][1 + (hash((i // 6) // 3) % 3)::BIGINT],
+    ['Chrome', 'Firefox', 'Safari', 'Microsoft Edge'][1 + (hash((i // 6) // 3 + 1) % 4)::BIGINT],
+    'desktop', NULL, NULL, NULL,
+    ['0.24.1', '0.25.0', '0.26.0'][1 + least(2, (i * 3) // ${N})::BIGINT],
+    ['en-US', 'de-DE', 'fr-FR', 'es-ES', 'ja-JP', 'zh-CN'][1 + (hash((i // 6) // 3 + 2) % 6)::BIGINT],
+    ['1920x1080', '2560x1440', '1366x768', '3840x2160'][1 + (hash((i // 6) // 3 + 3) % 4)::BIGINT],
+    NULL, NULL, NULL, NULL,
+    CASE WHEN i % 50 = 0 THEN '{"products":' || (hash(i) % 5000)::VARCHAR || '}' ELSE NULL END
+  FROM range(${N}) t(i)`);
+await db.writer.run('CHECKPOINT');
+const loadSeconds = (performance.now() - t0) / 1000;
+const bytesPerEvent = statSync(db.path).size / N;
+
+const scope = { appId: 1, from: start, to: end + 1, filters: [], tz: 'UTC' };
+const time = async (fn) => {
+  const runs = [];
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now();
+    await fn();
+    runs.push(performance.now() - s);
+  }
+  return Math.round(median(runs));
+};
+const result = {
+  events: N,
+  loadSeconds: Math.round(loadSeconds * 10) / 10,
+  bytesPerEvent: Math.round(bytesPerEvent * 10) / 10,
+  bytesTarget: 30,
+  medianMs: {
+    overview: await time(() => overview(store, scope, null)),
+    pages: await time(() => pages(store, scope, null)),
+    breakdownOs: await time(() => breakdown(store, scope, null, 'os')),
+    timeseriesDay: await time(() => timeseries(store, scope, null, 'day')),
+    overview7Days: await time(() => overview(store, { ...scope, from: end - 7 * DAY }, null)),
+  },
+  targetMs: 500,
+};
+report('queries', result);
+await store.close();
+db.writer.closeSync();
+db.instance.closeSync();
+rmSync(dir, { recursive: true, force: true });

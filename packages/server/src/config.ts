@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminEmail?: string;
+  adminPassword?: string;
+  trustProxy: boolean;
+  /** Oldest event timestamp accepted, in days before now. */
+  acceptDays: number;
+  /** Largest ingest body in bytes. */
+  maxBody: number;
+  /** Requests a second per client address, and per app key, before 429. */
+  ratePerAddress: number;
+  ratePerApp: number;
+  /** Create the demo apps and data when the store is empty. */
+  demo: boolean;
+  /** Public URL of the server (for setup and share links). */
+  publicUrl?: string;
+}
+
+export type ConfigInput = Partial<Config>;
+
+/** Configuration from TALLY_* environment variables, overridden by explicit options. */
+export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const num = (v: string | undefined, d: number) =>
+    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
+  return {
+    port: input.port ?? num(env.TALLY_PORT, 8787),
+    host: input.host ?? env.TALLY_HOST ?? '127.0.0.1',
+    dataDir: resolve(input.dataDir ?? env.TALLY_DATA_DIR ?? './.tally'),
+    adminEmail: input.adminEmail ?? env.TALLY_ADMIN_EMAIL,
+    adminPassword: input.adminPassword ?? env.TALLY_ADMIN_PASSWORD,
+    trustProxy: input.trustProxy ?? env.TALLY_TRUST_PROXY === '1',
+    acceptDays: input.acceptDays ?? num(env.TALLY_ACCEPT_DAYS, 7),
+    maxBody: input.maxBody ?? num(env.TALLY_MAX_BODY, 1 << 20),
+    ratePerAddress: input.ratePerAddress ?? num(env.TALLY_RATE_PER_ADDRESS, 200),
+    ratePerApp: input.ratePerApp ?? num(env.TALLY_RATE_PER_APP, 5000),
+    demo: input.demo ?? env.TALLY_DEMO === '1',
+    publicUrl: input.publicUrl ?? env.TALLY_PUBLIC_URL,
+  };
+}

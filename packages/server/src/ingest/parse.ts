@@ -1,0 +1,23 @@
+import { LIMITS } from '@tally/contract';
+import { HttpError } from '../http/errors.js';
+
+export interface RawBatch {
+  key: string;
+  context: unknown;
+  events: unknown[];
+}
+
+/** Step 1: the body must be a batch: `{app, context?, events: [...]}` with 1 to 500 events. */
+export function parseBatch(body: unknown, keyFromQuery: string | null): RawBatch {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const key = b.app ?? keyFromQuery;
+  if (typeof key !== 'string' || !key || key.length > 128)
+    throw new HttpError(400, 'app key is missing (body "app" or ?app=)');
+  if (!Array.isArray(b.events)) throw new HttpError(400, 'events must be an array');
+  if (b.events.length === 0) throw new HttpError(400, 'events is empty');
+  if (b.events.length > LIMITS.batchEvents)
+    throw new HttpError(400, `more than ${LIMITS.batchEvents} events in one batch`);
+  return { key, context: b.context, events: b.events };
+}

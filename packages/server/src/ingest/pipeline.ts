@@ -1,0 +1,96 @@
+import type { AppRegistry } from '../apps.js';
+import type { Config } from '../config.js';
+import type { EventStore, MetaStore } from '../store/types.js';
+import { authenticateApp } from './authenticate.js';
+import { hash64 } from './hash.js';
+import { parseBatch } from './parse.js';
+import { toRow } from './rows.js';
+import type { Salts } from './salts.js';
+import type { Sessionizer } from './sessionize.js';
+import { parseUserAgent } from './user-agent.js';
+import { type Rejection, validateBatch } from './validate.js';
+import { visitorOf } from './visitor.js';
+
+export interface IngestRequest {
+  body: unknown;
+  keyFromQuery: string | null;
+  address: string;
+  userAgent: string;
+}
+
+export interface IngestResult {
+  appId: number;
+  accepted: number;
+  rejected: Rejection[];
+}
+
+/**
+ * The way an event travels: parse → authenticate app → validate against its contract → enrich
+ * (User-Agent to os/browser/device, visitor hash, visit) → rows → durable append. Each step is a
+ * module of its own; a step that refuses throws an HttpError (whole batch) or lists the event.
+ */
+export class IngestPipeline {
+  private rejectionCounts = new Map<number, Map<string, number>>();
+
+  constructor(
+    private readonly deps: {
+      config: Config;
+      apps: AppRegistry;
+      events: EventStore;
+      meta: MetaStore;
+      salts: Salts;
+      sessions: Sessionizer;
+      now: () => number;
+    },
+  ) {}
+
+  async ingest(req: IngestRequest): Promise<IngestResult> {
+    const { config, apps, events, salts, sessions } = this.deps;
+    const now = this.deps.now();
+    const raw = parseBatch(req.body, req.keyFromQuery);
+    const app = authenticateApp(apps, raw.key);
+    const batch = validateBatch(app.contract, raw.context, raw.events, now, config.acceptDays);
+    this.countRejected(app.id, batch.rejected);
+    if (!batch.events.length) return { appId: app.id, accepted: 0, rejected: batch.rejected };
+
+    batch.events.sort((a, b) => a.event.ts - b.event.ts); // visits are assigned in time order
+    const ctx = batch.context;
+    const session = ctx.session ? hash64(`${app.id}:${ctx.session}`) : null;
+    const agent = parseUserAgent(req.userAgent);
+    const timestamps = batch.events.map((e) => e.event.ts);
+    const visitor = visitorOf(
+      {
+        appId: app.id,
+        contract: app.contract,
+        machine: ctx.machine,
+        address: req.address,
+        userAgent: req.userAgent,
+        session,
+        firstTs: timestamps[0] as number,
+        now,
+      },
+      salts,
+      sessions,
+    );
+    const visits = await sessions.assign(app.id, visitor, session, timestamps);
+    const rows = batch.events.map((e, i) =>
+      toRow(app.id, e.event, ctx, agent, { visitor, visit: visits[i] as bigint, session }),
+    );
+    await events.append(rows);
+    return { appId: app.id, accepted: rows.length, rejected: batch.rejected };
+  }
+
+  private countRejected(appId: number, rejected: Rejection[]): void {
+    if (!rejected.length) return;
+    const counts = this.rejectionCounts.get(appId) ?? new Map<string, number>();
+    for (const r of rejected) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+    this.rejectionCounts.set(appId, counts);
+  }
+
+  /** Writes the rejection counters (called on an interval and at shutdown, off the hot path). */
+  async flushRejections(): Promise<void> {
+    const pending = this.rejectionCounts;
+    this.rejectionCounts = new Map();
+    for (const [appId, counts] of pending) await this.deps.meta.countRejections(appId, counts);
+  }
+}

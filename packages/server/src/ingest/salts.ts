@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DAY = 86_400_000;
+const dayOf = (ms: number) => Math.floor(ms / DAY);
+
+/**
+ * Daily visitor salts: a random secret per UTC day, kept while that day and the next one last
+ * (so visits crossing midnight continue), then destroyed: the file is rewritten without it, so
+ * nobody, the operator included, can recompute an old visitor hash from an address.
+ */
+export class Salts {
+  private salts = new Map<number, Buffer>();
+  private readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = join(dataDir, 'salts.json');
+    if (existsSync(this.file)) {
+      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>;
+      for (const [day, hex] of Object.entries(saved)) this.salts.set(Number(day), Buffer.from(hex, 'hex'));
+    }
+  }
+
+  /** The salts for `now`: today's (created if needed) and yesterday's if it still exists. */
+  current(now: number): { today: Buffer; yesterday: Buffer | null } {
+    const day = dayOf(now);
+    let changed = false;
+    for (const d of this.salts.keys()) {
+      if (d < day - 1) {
+        this.salts.delete(d);
+        changed = true;
+      }
+    }
+    let today = this.salts.get(day);
+    if (!today) {
+      today = randomBytes(32);
+      this.salts.set(day, today);
+      changed = true;
+    }
+    if (changed) this.save();
+    return { today, yesterday: this.salts.get(day - 1) ?? null };
+  }
+
+  private save(): void {
+    const out: Record<string, string> = {};
+    for (const [d, s] of this.salts) out[d] = s.toString('hex');
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(out));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+}

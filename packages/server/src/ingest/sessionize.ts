@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { EventStore, VisitState } from '../store/types.js';
+
+export const VISIT_GAP_MS = 30 * 60_000;
+/** Visits idle this long (by event time and by arrival) leave memory; later events look them up. */
+const KEEP_MS = 60 * 60_000;
+
+interface LiveVisit extends VisitState {
+  touched: number;
+}
+
+const newVisitId = () => randomBytes(8).readBigInt64BE(0);
+
+/**
+ * Assigns visits at ingest (METRICS.md): a visitor's events in time order form one visit until an
+ * event comes more than 30 minutes after the previous one; a different session id is a different
+ * visit. Recent visits are kept in memory and reloaded from the store after a restart, so a restart
+ * never splits a visit; events older than memory reaches are matched against the store.
+ */
+export class Sessionizer {
+  private live = new Map<string, LiveVisit[]>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly now: () => number,
+  ) {}
+
+  /** Reloads the visits that may still continue (call once at startup). */
+  async warm(): Promise<void> {
+    const now = this.now();
+    for (const v of await this.store.recentVisits(now - KEEP_MS - VISIT_GAP_MS))
+      this.remember({ ...v, touched: now });
+  }
+
+  private remember(v: LiveVisit): void {
+    const key = `${v.appId}:${v.visitor}`;
+    const list = this.live.get(key);
+    if (!list) this.live.set(key, [v]);
+    else if (!list.some((x) => x.visit === v.visit)) list.push(v);
+  }
+
+  /** True when this visitor has a visit in memory that an event at `ts` would continue. */
+  continues(appId: number, visitor: bigint, session: bigint | null, ts: number): boolean {
+    return !!this.find(this.live.get(`${appId}:${visitor}`), session, ts);
+  }
+
+  private find(list: LiveVisit[] | undefined, session: bigint | null, ts: number): LiveVisit | undefined {
+    let best: LiveVisit | undefined;
+    for (const v of list ?? []) {
+      if (v.session !== session) continue;
+      if (ts < v.first - VISIT_GAP_MS || ts > v.last + VISIT_GAP_MS) continue;
+      if (!best || Math.abs(ts - v.last) < Math.abs(ts - best.last)) best = v;
+    }
+    return best;
+  }
+
+  /** Visit ids for events of one visitor, given in ascending `ts` order. */
+  async assign(
+    appId: number,
+    visitor: bigint,
+    session: bigint | null,
+    timestamps: number[],
+  ): Promise<bigint[]> {
+    const now = this.now();
+    const key = `${appId}:${visitor}`;
+    const oldest = timestamps[0];
+    // A late event may belong to a visit that already left memory: fetch that visitor's visits then.
+    if (
+      oldest !== undefined &&
+      oldest < now - VISIT_GAP_MS &&
+      !this.find(this.live.get(key), session, oldest)
+    ) {
+      const last = timestamps[timestamps.length - 1] as number;
+      for (const v of await this.store.visitsNear(appId, visitor, oldest - VISIT_GAP_MS, last + VISIT_GAP_MS))
+        this.remember({ ...v, touched: now });
+    }
+    const ids: bigint[] = [];
+    for (const ts of timestamps) {
+      let v = this.find(this.live.get(key), session, ts);
+      if (!v) {
+        v = { appId, visitor, visit: newVisitId(), session, first: ts, last: ts, touched: now };
+        this.remember(v);
+      }
+      v.first = Math.min(v.first, ts);
+      v.last = Math.max(v.last, ts);
+      v.touched = now;
+      ids.push(v.visit);
+    }
+    return ids;
+  }
+
+  /** Drops visits that can no longer continue from memory (they stay findable in the store). */
+  prune(): void {
+    const cutoff = this.now() - KEEP_MS;
+    for (const [key, list] of this.live) {
+      const kept = list.filter((v) => v.last >= cutoff || v.touched >= cutoff);
+      if (kept.length) this.live.set(key, kept);
+      else this.live.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+}

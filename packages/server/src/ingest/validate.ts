@@ -1,0 +1,48 @@
+import {
+  type BatchContext,
+  type Contract,
+  validateContext,
+  validateEvent,
+  type WireEvent,
+} from '@tally/contract';
+import { HttpError } from '../http/errors.js';
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+export interface ValidBatch {
+  context: BatchContext;
+  /** Accepted events with their index in the request and a timestamp filled in. */
+  events: Array<{ index: number; event: WireEvent & { ts: number } }>;
+  rejected: Rejection[];
+}
+
+const FUTURE_MS = 10 * 60_000;
+
+/** Step 3: each event against the app's contract and the accepted time window. A bad context
+ * refuses the batch (400): it applies to every event. A bad event is listed and skipped. */
+export function validateBatch(
+  contract: Contract,
+  rawContext: unknown,
+  rawEvents: unknown[],
+  now: number,
+  acceptDays: number,
+): ValidBatch {
+  const ctx = validateContext(contract, rawContext);
+  if (!ctx.ok) throw new HttpError(400, ctx.reason);
+  const oldest = now - acceptDays * 86_400_000;
+  const events: ValidBatch['events'] = [];
+  const rejected: Rejection[] = [];
+  rawEvents.forEach((raw, index) => {
+    const v = validateEvent(contract, raw);
+    if (!v.ok) return rejected.push({ index, reason: v.reason });
+    const ts = v.event.ts ?? now;
+    if (ts > now + FUTURE_MS)
+      return rejected.push({ index, reason: 'ts is more than 10 minutes in the future' });
+    if (ts < oldest) return rejected.push({ index, reason: `ts is older than ${acceptDays} days` });
+    events.push({ index, event: { ...v.event, ts } });
+  });
+  return { context: ctx.context, events, rejected };
+}

@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Contract, ContractInput } from '@tally/contract';
+import { AppRegistry } from './apps.js';
+import { createAuth } from './auth/index.js';
+import { type ConfigInput, loadConfig } from './config.js';
+import { seedDemo } from './demo/seed.js';
+import { Router, sendJson } from './http/router.js';
+import { registerAdminRoutes } from './http/routes/admin.js';
+import { registerAuthRoutes } from './http/routes/auth.js';
+import { registerIngestRoutes } from './http/routes/ingest.js';
+import { registerQueryRoutes } from './http/routes/queries.js';
+import { packageDist, serveStatic } from './http/static.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { RateLimiter } from './ingest/rate-limit.js';
+import { Salts } from './ingest/salts.js';
+import { Sessionizer } from './ingest/sessionize.js';
+import type { Services } from './services.js';
+import { openDb } from './store/duckdb/db.js';
+import { DuckDBEventStore } from './store/duckdb/events.js';
+import { DuckDBMetaStore } from './store/duckdb/meta.js';
+
+export interface TallyOptions extends ConfigInput {
+  /** A clock for tests (ms since the epoch); the real one otherwise. */
+  now?: () => number;
+}
+
+export interface Tally {
+  url: string;
+  port: number;
+  server: Server;
+  services: Services;
+  ingest: IngestPipeline;
+  /** Printed once on a first start without TALLY_ADMIN_*: open it to create the first owner. */
+  setupUrl?: string;
+  createApp(input: {
+    name: string;
+    contract?: Contract | ContractInput;
+  }): Promise<{ id: number; key: string }>;
+  /** An API token of the configured admin (tests and scripts). */
+  adminToken(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts a Tally server: store, ingest pipeline, query API, auth and dashboard on one port. */
+export async function startTally(options: TallyOptions = {}): Promise<Tally> {
+  const config = loadConfig(options);
+  const now = options.now ?? Date.now;
+  const db = await openDb(config.dataDir);
+  const meta = await DuckDBMetaStore.open(db);
+  const events = await DuckDBEventStore.open(db);
+  const apps = new AppRegistry(meta);
+  await apps.load();
+  const auth = createAuth(meta, config);
+  const { setupPath } = await auth.bootstrap();
+  const services: Services = { config, meta, events, apps, auth };
+
+  const sessions = new Sessionizer(events, now);
+  await sessions.warm();
+  const ingest = new IngestPipeline({
+    config,
+    apps,
+    events,
+    meta,
+    salts: new Salts(config.dataDir),
+    sessions,
+    now,
+  });
+
+  const router = new Router(auth);
+  registerIngestRoutes(router, services, ingest, {
+    perAddress: new RateLimiter(config.ratePerAddress, now),
+    perApp: new RateLimiter(config.ratePerApp, now),
+  });
+  registerAuthRoutes(router, services);
+  registerAdminRoutes(router, services);
+  registerQueryRoutes(router, services);
+  router.get('/api/health', 'public', () => ({ ok: true }));
+
+  const dirs = { dashboard: packageDist('@tally/dashboard'), tracker: packageDist('@tally/browser') };
+  const server = createServer((req, res) => {
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'same-origin');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://tally.local');
+    } catch {
+      return sendJson(res, 400, { error: 'bad request line' });
+    }
+    router
+      .handle(req, res, url)
+      .then((handled) => {
+        if (!handled && !serveStatic(req, res, url, dirs)) sendJson(res, 404, { error: 'not found' });
+      })
+      .catch(() => res.destroy());
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  const timers = [
+    setInterval(() => sessions.prune(), 60_000),
+    setInterval(() => void ingest.flushRejections().catch(() => {}), 2_000),
+  ];
+  for (const t of timers) t.unref();
+
+  if (config.demo && apps.list().length === 0) await seedDemo(services, now());
+
+  const tally: Tally = {
+    url,
+    port,
+    server,
+    services,
+    ingest,
+    setupUrl: setupPath ? `${config.publicUrl ?? url}${setupPath}` : undefined,
+    async createApp(input) {
+      const app = await apps.create(input.name, input.contract);
+      return { id: app.id, key: app.key };
+    },
+    async adminToken() {
+      if (!config.adminEmail) throw new Error('no admin email configured');
+      return auth.issueToken(config.adminEmail, 'startTally');
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ingest.flushRejections().catch(() => {});
+      await events.close();
+      await meta.close();
+      db.writer.closeSync();
+      db.instance.closeSync();
+    },
+  };
+  return tally;
+}

@@ -1,0 +1,335 @@
+import { request } from 'node:http';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTally, type Tally } from '../src/index.js';
+import { cleanup, tempDir } from './support/harness.js';
+
+const contract = {
+  events: {
+    signup: {
+      description: 'A signup',
+      props: {
+        plan: { type: 'string', description: 'Plan', maxLength: 16 },
+        seats: { type: 'integer', description: 'Seats', min: 1, max: 1000 },
+        tags: { type: 'string[]', description: 'Tags', maxItems: 3 },
+      },
+    },
+  },
+};
+
+/** Sends raw bytes, so bodies fetch would refuse to build (invalid UTF-8, lying lengths) can be tried. */
+function raw(url: string, body: Buffer | string, headers: Record<string, string> = {}, method = 'POST') {
+  return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>(
+    (resolve, reject) => {
+      const req = request(
+        url,
+        { method, headers: { 'content-type': 'application/json', ...headers } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
+}
+
+describe('bad input gets a clear 4xx and changes nothing else', () => {
+  const dir = tempDir();
+  let tally: Tally;
+  let key = '';
+  let disabledKey = '';
+  let appId = 0;
+  let ingestUrl = '';
+
+  const stored = async () => {
+    const [r] = await tally.services.events.all<{ n: bigint }>('SELECT count(*) AS n FROM events');
+    return Number(r?.n);
+  };
+
+  beforeAll(async () => {
+    tally = await startTally({
+      dataDir: dir,
+      port: 0,
+      ratePerAddress: 1e6,
+      ratePerApp: 1e6,
+      adminEmail: 'a@example.com',
+      adminPassword: 'pw-long-enough',
+    });
+    ({ id: appId, key } = await tally.createApp({ name: 'bad-input', contract }));
+    const disabled = await tally.createApp({ name: 'disabled' });
+    disabledKey = disabled.key;
+    await tally.services.apps.update(disabled.id, { disabled: true });
+    ingestUrl = `${tally.url}/api/v1/events`;
+  });
+  afterAll(async () => {
+    await tally.close();
+    cleanup(dir);
+  });
+
+  const ok = (events: unknown[]) => JSON.stringify({ app: key, events });
+  const now = Date.now();
+  const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+
+  // [name, body, expected status, expected error or rejection reason fragment, headers?]
+  const whole: Array<[string, Buffer | string, number, string, Record<string, string>?]> = [
+    ['empty body', '', 400, 'empty'],
+    ['not JSON', '{app:', 400, 'not valid JSON'],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400, 'UTF-8'],
+    ['a JSON array', '[]', 400, 'JSON object'],
+    ['a JSON string', '"hello"', 400, 'JSON object'],
+    ['JSON null', 'null', 400, 'JSON object'],
+    ['deeply nested JSON', deep(100_000), 400, 'JSON'],
+    ['missing app key', JSON.stringify({ events: [{ name: 'pageview', path: '/' }] }), 400, 'app key'],
+    [
+      'app key is a number',
+      JSON.stringify({ app: 42, events: [{ name: 'pageview', path: '/' }] }),
+      400,
+      'app key',
+    ],
+    [
+      'unknown app key',
+      JSON.stringify({ app: 'tk_nope', events: [{ name: 'pageview', path: '/' }] }),
+      404,
+      'unknown app',
+    ],
+    [
+      'disabled app',
+      JSON.stringify({ app: 'DISABLED', events: [{ name: 'pageview', path: '/' }] }),
+      410,
+      'no longer',
+    ],
+    ['events missing', JSON.stringify({ app: 'KEY' }), 400, 'events must be an array'],
+    ['events is an object', JSON.stringify({ app: 'KEY', events: {} }), 400, 'events must be an array'],
+    ['events empty', JSON.stringify({ app: 'KEY', events: [] }), 400, 'empty'],
+    [
+      '501 events',
+      JSON.stringify({ app: 'KEY', events: Array(501).fill({ name: 'pageview', path: '/' }) }),
+      400,
+      'more than 500',
+    ],
+    [
+      'context is a string',
+      JSON.stringify({ app: 'KEY', context: 'x', events: [{ name: 'pageview', path: '/' }] }),
+      400,
+      'context must be an object',
+    ],
+    [
+      'context has an unknown field',
+      JSON.stringify({ app: 'KEY', context: { ip: '1.2.3.4' }, events: [{ name: 'pageview', path: '/' }] }),
+      400,
+      'context.ip is not a known field',
+    ],
+    [
+      'context.os is a number',
+      JSON.stringify({ app: 'KEY', context: { os: 7 }, events: [{ name: 'pageview', path: '/' }] }),
+      400,
+      'context.os must be a string',
+    ],
+    [
+      'context field too long',
+      JSON.stringify({
+        app: 'KEY',
+        context: { locale: 'x'.repeat(500) },
+        events: [{ name: 'pageview', path: '/' }],
+      }),
+      400,
+      'longer than',
+    ],
+    [
+      'context.ci is a string',
+      JSON.stringify({ app: 'KEY', context: { ci: 'yes' }, events: [{ name: 'pageview', path: '/' }] }),
+      400,
+      'context.ci must be a boolean',
+    ],
+    [
+      'body over 1 MiB',
+      JSON.stringify({ app: 'KEY', events: [{ name: 'pageview', path: 'x'.repeat(1_100_000) }] }),
+      413,
+      'larger than',
+    ],
+    [
+      'unsupported content type',
+      ok([{ name: 'pageview', path: '/' }]),
+      415,
+      'application/json or text/plain',
+      { 'content-type': 'image/png' },
+    ],
+  ];
+
+  for (const [name, body, status, message, headers] of whole) {
+    it(`refuses ${name} with ${status}`, async () => {
+      const before = await stored();
+      const text =
+        typeof body === 'string'
+          ? body
+              .replaceAll('"KEY"', JSON.stringify(key))
+              .replaceAll('"DISABLED"', JSON.stringify(disabledKey))
+          : body;
+      const res = await raw(ingestUrl, text, headers);
+      expect(res.status).toBe(status);
+      expect(JSON.parse(res.body).error).toContain(message);
+      expect(await stored()).toBe(before);
+    });
+  }
+
+  // Per-event problems: the batch answers 200, lists the event with its reason, stores the rest.
+  const perEvent: Array<[string, unknown, string]> = [
+    ['an event that is not an object', 'pageview', 'event must be an object'],
+    ['an event without a name', { path: '/' }, 'name must be a non-empty string'],
+    ['an undeclared event', { name: 'purchase' }, 'not declared in the contract'],
+    [
+      'an undeclared property',
+      { name: 'signup', props: { plan: 'pro', card: '4242' } },
+      'property card is not declared',
+    ],
+    [
+      'a property of the wrong type',
+      { name: 'signup', props: { seats: '3' } },
+      'seats must be a finite number',
+    ],
+    ['a property out of bounds', { name: 'signup', props: { seats: 0 } }, 'at least 1'],
+    ['a string property too long', { name: 'signup', props: { plan: 'x'.repeat(17) } }, 'longer than 16'],
+    [
+      'a list with too many items',
+      { name: 'signup', props: { tags: ['a', 'b', 'c', 'd'] } },
+      'more than 3 items',
+    ],
+    [
+      'a nested object property',
+      { name: 'signup', props: { plan: { a: { b: { c: 1 } } } } },
+      'plan must be a string',
+    ],
+    ['a __proto__ property', JSON.parse('{"name":"signup","props":{"__proto__":{"x":1}}}'), 'not declared'],
+    ['a path too long', { name: 'pageview', path: `/${'x'.repeat(3000)}` }, 'path is longer'],
+    ['a pageview without a path', { name: 'pageview' }, 'needs a path'],
+    ['a timestamp far in the future', { name: 'pageview', path: '/', ts: now + 3_600_000 }, 'in the future'],
+    ['an ancient timestamp', { name: 'pageview', path: '/', ts: now - 30 * 86_400_000 }, 'older than 7 days'],
+    ['a timestamp that is a string', { name: 'pageview', path: '/', ts: '2026-01-01' }, 'ts must be ms'],
+    ['a negative duration', { name: 'pageleave', path: '/', duration: -5 }, 'duration must be'],
+    ['a duration on a pageview', { name: 'pageview', path: '/', duration: 5 }, 'only pageleave'],
+    [
+      '33 properties',
+      { name: 'signup', props: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`p${i}`, 1])) },
+      'more than 32',
+    ],
+  ];
+
+  for (const [name, event, reason] of perEvent) {
+    it(`lists ${name} as rejected and stores the valid event beside it`, async () => {
+      const before = await stored();
+      const res = await raw(ingestUrl, ok([{ name: 'pageview', path: '/fine' }, event]));
+      expect(res.status).toBe(200);
+      const body = JSON.parse(res.body);
+      expect(body.accepted).toBe(1);
+      expect(body.rejected).toHaveLength(1);
+      expect(body.rejected[0].index).toBe(1);
+      expect(body.rejected[0].reason).toContain(reason);
+      expect(await stored()).toBe(before + 1);
+    });
+  }
+
+  it('counts rejections per app and reason', async () => {
+    await tally.ingest.flushRejections();
+    const counts = await tally.services.meta.rejections(appId);
+    expect(
+      counts.find((c) => c.reason.includes('not declared in the contract'))?.count,
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('accepts the key in ?app= and text/plain bodies (no CORS preflight), stripping query and fragment from paths', async () => {
+    const res = await raw(
+      `${ingestUrl}?app=${key}`,
+      JSON.stringify({ events: [{ name: 'pageview', path: '/q?secret=1#frag' }] }),
+      {
+        'content-type': 'text/plain;charset=UTF-8',
+        origin: 'https://shop.example',
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    const rows = await tally.services.events.all<{ path: string }>(
+      "SELECT path FROM events WHERE path LIKE '/q%'",
+    );
+    expect(rows.map((r) => r.path)).toEqual(['/q']);
+  });
+
+  it('answers a flood from one address with 429 and Retry-After', async () => {
+    const dir2 = tempDir();
+    const small = await startTally({
+      dataDir: dir2,
+      port: 0,
+      ratePerAddress: 5,
+      adminEmail: 'a@example.com',
+      adminPassword: 'pw-long-enough',
+    });
+    try {
+      const app = await small.createApp({ name: 'flood' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const r = await raw(
+          `${small.url}/api/v1/events`,
+          JSON.stringify({ app: app.key, events: [{ name: 'pageview', path: '/' }] }),
+        );
+        statuses.push(r.status);
+        if (r.status === 429) {
+          expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+          expect(JSON.parse(r.body).error).toContain('too many requests');
+        }
+      }
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(11);
+      expect(statuses).toContain(429);
+    } finally {
+      await small.close();
+      cleanup(dir2);
+    }
+  });
+
+  it('fuzz: thousands of generated bodies give only 2xx/4xx, and only acknowledged events are stored', async () => {
+    const before = await stored();
+    let acknowledged = 0;
+    const event = fc.oneof(
+      fc.record(
+        {
+          name: fc.constantFrom('pageview', 'pageleave', 'error', 'signup', 'x'),
+          path: fc.oneof(fc.string(), fc.constant('/p')),
+          ts: fc.oneof(fc.integer(), fc.constant(now), fc.double()),
+          duration: fc.oneof(fc.integer(), fc.constant(undefined)),
+          props: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.constant(undefined)),
+        },
+        { requiredKeys: ['name'] },
+      ),
+      fc.jsonValue(),
+    );
+    const body = fc.oneof(
+      fc
+        .record({
+          app: fc.oneof(fc.constant(key), fc.string()),
+          context: fc.oneof(
+            fc.constant(undefined),
+            fc.dictionary(fc.constantFrom('os', 'locale', 'screen', 'session', 'ci', 'zz'), fc.jsonValue()),
+          ),
+          events: fc.array(event, { maxLength: 8 }),
+        })
+        .map((b) => JSON.stringify(b)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string(),
+      fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await raw(ingestUrl, b as Buffer | string);
+        expect([200, 400, 404, 410, 413, 415]).toContain(res.status);
+        const parsed = JSON.parse(res.body);
+        if (res.status === 200) acknowledged += parsed.accepted;
+        else expect(typeof parsed.error).toBe('string');
+      }),
+      { numRuns: 2500, seed: 20261124 },
+    );
+    expect(await stored()).toBe(before + acknowledged);
+    expect((await raw(`${tally.url}/api/health`, '', {}, 'GET')).status).toBe(200);
+  });
+});
