@@ -15,7 +15,10 @@ export function seeded(seed: number) {
     pick<T>(choices: ReadonlyArray<readonly [T, number]>): T {
       const total = choices.reduce((s, [, w]) => s + w, 0);
       let r = next() * total;
-      for (const [v, w] of choices) if ((r -= w) < 0) return v;
+      for (const [v, w] of choices) {
+        r -= w;
+        if (r < 0) return v;
+      }
       return (choices[choices.length - 1] as readonly [T, number])[0];
     },
     id64: () =>
