@@ -35,14 +35,19 @@ export function validateBatch(
   const oldest = now - acceptDays * 86_400_000;
   const events: ValidBatch['events'] = [];
   const rejected: Rejection[] = [];
-  rawEvents.forEach((raw, index) => {
+  // An event's problem, or the event as it will be stored.
+  const check = (raw: unknown): string | (WireEvent & { ts: number }) => {
     const v = validateEvent(contract, raw);
-    if (!v.ok) return rejected.push({ index, reason: v.reason });
+    if (!v.ok) return v.reason;
     const ts = v.event.ts ?? now;
-    if (ts > now + FUTURE_MS)
-      return rejected.push({ index, reason: 'ts is more than 10 minutes in the future' });
-    if (ts < oldest) return rejected.push({ index, reason: `ts is older than ${acceptDays} days` });
-    events.push({ index, event: { ...v.event, ts } });
+    if (ts > now + FUTURE_MS) return 'ts is more than 10 minutes in the future';
+    if (ts < oldest) return `ts is older than ${acceptDays} days`;
+    return { ...v.event, ts };
+  };
+  rawEvents.forEach((raw, index) => {
+    const r = check(raw);
+    if (typeof r === 'string') rejected.push({ index, reason: r });
+    else events.push({ index, event: r });
   });
   return { context: ctx.context, events, rejected };
 }
