@@ -15,6 +15,7 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import { RateLimiter } from './ingest/rate-limit.js';
 import { Salts } from './ingest/salts.js';
 import { Sessionizer } from './ingest/sessionize.js';
+import { enforceRetention } from './retention.js';
 import type { Services } from './services.js';
 import { openDb } from './store/duckdb/db.js';
 import { DuckDBEventStore } from './store/duckdb/events.js';
@@ -106,7 +107,9 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   const timers = [
     setInterval(() => sessions.prune(), 60_000),
     setInterval(() => void ingest.flushRejections().catch(() => {}), 2_000),
+    setInterval(() => void enforceRetention(apps, events, now()).catch(() => {}), 3_600_000),
   ];
+  await enforceRetention(apps, events, now());
   for (const t of timers) t.unref();
 
   if (config.demo && apps.list().length === 0) await seedDemo(services, now());

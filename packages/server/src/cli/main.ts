@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineContract, renderUsageDocs } from '@tally/contract';
-import { startTally } from '../tally.js';
 
 const HELP = `tally — privacy-first usage telemetry
 
@@ -20,6 +19,8 @@ async function serve(args: string[]): Promise<void> {
     process.env.TALLY_ADMIN_EMAIL = 'demo@tally.local';
     process.env.TALLY_ADMIN_PASSWORD ??= 'tally-demo-password';
   }
+  // Loaded here so `tally docs` does not start up the server stack.
+  const { startTally } = await import('../tally.js');
   const tally = await startTally({ demo });
   const { config } = tally.services;
   console.log(`Tally is running at ${tally.url}  (data: ${config.dataDir})`);
