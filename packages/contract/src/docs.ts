@@ -70,8 +70,7 @@ export function renderUsageDocs(contract: Contract, options: { title?: string } 
   for (const [eventName, spec] of custom) {
     out.push(`### \`${eventName}\`: ${spec.description}`, '');
     if (spec.when) out.push(`Sent ${spec.when}.`, '');
-    for (const p of Object.values(spec.props ?? {}))
-      out.push(`- ${p.description}${privacyNote(p)}.`);
+    for (const p of Object.values(spec.props ?? {})) out.push(`- ${p.description}${privacyNote(p)}.`);
     if (spec.props && Object.keys(spec.props).length) out.push('');
   }
   out.push('Built in, when the app sends them:', '');

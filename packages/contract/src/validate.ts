@@ -54,7 +54,8 @@ export function validateEvent(contract: Contract, raw: unknown): Validated {
     return { ok: false, reason: 'event name must be a non-empty string' };
   if (name.length > LIMITS.nameLength)
     return { ok: false, reason: `event name is longer than ${LIMITS.nameLength}` };
-  const spec = contract.events[name];
+  // Own properties only: 'constructor' or '__proto__' must not pass for declared names.
+  const spec = Object.hasOwn(contract.events, name) ? contract.events[name] : undefined;
   if (!spec) return { ok: false, reason: `event ${name} is not declared in the contract` };
   const event: WireEvent = { name };
   if (ts !== undefined) {
@@ -88,7 +89,7 @@ export function validateEvent(contract: Contract, raw: unknown): Validated {
       return { ok: false, reason: `more than ${LIMITS.propsPerEvent} properties` };
     const out: Record<string, PropValue> = {};
     for (const key of keys) {
-      const propSpec = spec.props?.[key];
+      const propSpec = spec.props && Object.hasOwn(spec.props, key) ? spec.props[key] : undefined;
       if (!propSpec) return { ok: false, reason: `property ${key} is not declared for event ${name}` };
       if (propSpec.privacy === 'identifier' && !contract.identifiers.machine && !contract.identifiers.project)
         return { ok: false, reason: `property ${key} is an identifier and the contract allows none` };

@@ -82,6 +82,8 @@ describe('validateEvent', () => {
     [{ name: 'store_facts', props: { plan: 'pro', currencies: 'eur' } }, 'list of strings'],
     [{ name: 'store_facts', props: { plan: 'pro', products: Number.POSITIVE_INFINITY } }, 'finite number'],
     [{ name: 'nope' }, 'not declared in the contract'],
+    [{ name: 'constructor' }, 'not declared in the contract'],
+    [{ name: 'store_facts', props: { plan: 'pro', toString: 'x' } }, 'property toString is not declared'],
     [{ name: 'pageleave', path: '/', duration: 90_000_000 }, 'between 0 and one day'],
   ])('refuses %j: %s', (event, reason) => {
     const r = validateEvent(contract, event);

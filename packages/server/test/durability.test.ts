@@ -16,9 +16,12 @@ describe.skipIf(!existsSync(CLI))('kill -9 under load', () => {
   });
 
   const countStored = async (url: string, token: string, appId: number) => {
-    const res = await fetch(`${url}/api/apps/${appId}/overview?from=0&to=${Date.now() + 3_600_000}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const res = await fetch(
+      `${url}/api/apps/${appId}/overview?from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     return ((await res.json()) as { events: number }).events;
   };
 

@@ -1,0 +1,38 @@
+/** Failed logins per client address and per email: 10 in 15 minutes, then wait. A success resets. */
+export class LoginLimit {
+  private failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly max = 10,
+    private readonly windowMs = 15 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private recent(key: string): number[] {
+    const cutoff = this.now() - this.windowMs;
+    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff);
+    if (list.length) this.failures.set(key, list);
+    else this.failures.delete(key);
+    return list;
+  }
+
+  /** Seconds to wait before another attempt for any of the keys, or 0. */
+  retryAfter(keys: string[]): number {
+    let wait = 0;
+    for (const key of keys) {
+      const list = this.recent(key);
+      if (list.length >= this.max)
+        wait = Math.max(wait, Math.ceil(((list[0] as number) + this.windowMs - this.now()) / 1000));
+    }
+    return wait;
+  }
+
+  fail(keys: string[]): void {
+    if (this.failures.size > 50_000) this.failures.clear(); // bounded under a flood of addresses
+    for (const key of keys) this.failures.set(key, [...this.recent(key), this.now()]);
+  }
+
+  succeed(keys: string[]): void {
+    for (const key of keys) this.failures.delete(key);
+  }
+}

@@ -1,0 +1,32 @@
+export const AUTH_DDL = `
+CREATE SEQUENCE IF NOT EXISTS user_ids START 1;
+CREATE SEQUENCE IF NOT EXISTS token_ids START 1;
+CREATE SEQUENCE IF NOT EXISTS share_ids START 1;
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY DEFAULT nextval('user_ids'),
+  email VARCHAR NOT NULL UNIQUE,
+  role VARCHAR NOT NULL,
+  password_hash VARCHAR NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  token_hash VARCHAR PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  csrf VARCHAR NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id INTEGER PRIMARY KEY DEFAULT nextval('token_ids'),
+  token_hash VARCHAR NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL,
+  name VARCHAR NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+CREATE TABLE IF NOT EXISTS shares (
+  id INTEGER PRIMARY KEY DEFAULT nextval('share_ids'),
+  app_id INTEGER NOT NULL,
+  token_hash VARCHAR NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL
+);
+`;
