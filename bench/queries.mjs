@@ -14,7 +14,7 @@ const N = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'tally-bench-q-'));
 const db = await openDb(dir);
-const store = await DuckDBEventStore.open(db);
+const store = await DuckDBEventStore.open(db, dir);
 const end = Date.now();
 const start = end - 30 * DAY;
 

@@ -49,7 +49,7 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   const now = options.now ?? Date.now;
   const db = await openDb(config.dataDir);
   const meta = await DuckDBMetaStore.open(db);
-  const events = await DuckDBEventStore.open(db);
+  const events = await DuckDBEventStore.open(db, config.dataDir);
   const apps = new AppRegistry(meta);
   await apps.load();
   const auth = createAuth(meta, config);

@@ -245,6 +245,7 @@ export function generate(
         browseVisit(r, opts.appId, p, t0, pages, version, rows);
         const first = rows[before] as EventRow;
         const f = p.facts;
+        if (r.next() > 0.3) continue; // store facts go once a day per user, not every visit
         rows.push(
           row(
             opts.appId,

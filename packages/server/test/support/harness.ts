@@ -27,7 +27,7 @@ export async function openPipeline(dir: string, now: () => number) {
   const config = loadConfig({ dataDir: dir }, {});
   const db = await openDb(dir);
   const meta = await DuckDBMetaStore.open(db);
-  const events = await DuckDBEventStore.open(db);
+  const events = await DuckDBEventStore.open(db, config.dataDir);
   const apps = new AppRegistry(meta);
   await apps.load();
   const sessions = new Sessionizer(events, now);

@@ -64,3 +64,7 @@ export const EVENT_COLUMNS = [
   'project',
   'props',
 ] as const;
+
+/** How far the journal has been loaded, updated in the same transaction as the rows. */
+export const JOURNAL_DDL = `
+CREATE TABLE IF NOT EXISTS journal_state (id INTEGER PRIMARY KEY, segment INTEGER NOT NULL, pos BIGINT NOT NULL);`;
