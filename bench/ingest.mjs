@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { load, ROOT, report, startProcess } from './lib.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 8);
+// Many clients at once, as a collector sees them; the same load drives both servers.
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 128);
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
 const bare = await startProcess([join(ROOT, 'bench/bare-server.mjs')]);
 const tally = await startProcess([join(ROOT, 'packages/server/dist/cli/main.js'), 'serve'], {
@@ -37,12 +39,13 @@ try {
     events: Array.from({ length: 100 }, (_, i) => ({ name: 'pageview', path: `/bench/${i % 10}` })),
   });
 
-  const ref = await load({ url: `${bare.url}/api/v1/events`, body: single, duration });
-  const one = await load({ url: `${tally.url}/api/v1/events`, body: single, duration });
-  const batched = await load({ url: `${tally.url}/api/v1/events`, body: batch, duration, connections: 16 });
+  const ref = await load({ url: `${bare.url}/api/v1/events`, body: single, duration, connections });
+  const one = await load({ url: `${tally.url}/api/v1/events`, body: single, duration, connections });
+  const batched = await load({ url: `${tally.url}/api/v1/events`, body: batch, duration, connections: 32 });
   const ok = (r) => r['2xx'] / (r.requests.total || 1);
   report('ingest', {
     seconds: duration,
+    connections,
     bareRequestsPerSecond: ref.requests.average,
     tallySingleEventRequestsPerSecond: one.requests.average,
     ratio: one.requests.average / ref.requests.average,
