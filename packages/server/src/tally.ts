@@ -10,6 +10,7 @@ import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerAuthRoutes } from './http/routes/auth.js';
 import { registerIngestRoutes } from './http/routes/ingest.js';
 import { registerQueryRoutes } from './http/routes/queries.js';
+import { sendLanding } from './http/landing.js';
 import { packageDist, serveStatic } from './http/static.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RateLimiter } from './ingest/rate-limit.js';
@@ -91,7 +92,9 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
     router
       .handle(req, res, url)
       .then((handled) => {
-        if (!handled && !serveStatic(req, res, url, dirs)) sendJson(res, 404, { error: 'not found' });
+        if (handled || serveStatic(req, res, url, dirs)) return;
+        if (url.pathname === '/' && req.method === 'GET') sendLanding(res);
+        else sendJson(res, 404, { error: 'not found' });
       })
       .catch(() => res.destroy());
   });

@@ -72,3 +72,24 @@ describe.skipIf(!existsSync(CLI))('tally docs', () => {
     }
   });
 });
+
+describe('the server root', () => {
+  it('answers / with a page that says where things are, and unknown paths with a JSON 404', async () => {
+    const { startTally } = await import('../src/index.js');
+    const dir = tempDir();
+    const tally = await startTally({ dataDir: dir, port: 0, adminEmail: 'a@example.com', adminPassword: 'pw-long-enough' });
+    try {
+      const root = await fetch(`${tally.url}/`);
+      expect(root.status).toBe(200);
+      const text = await root.text();
+      // The dashboard's own index.html when it is built, else the landing page.
+      expect(text).toMatch(/<html/i);
+      const missing = await fetch(`${tally.url}/api/nope`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ error: 'not found' });
+    } finally {
+      await tally.close();
+      cleanup(dir);
+    }
+  });
+});
