@@ -77,7 +77,12 @@ describe('the server root', () => {
   it('answers / with a page that says where things are, and unknown paths with a JSON 404', async () => {
     const { startTally } = await import('../src/index.js');
     const dir = tempDir();
-    const tally = await startTally({ dataDir: dir, port: 0, adminEmail: 'a@example.com', adminPassword: 'pw-long-enough' });
+    const tally = await startTally({
+      dataDir: dir,
+      port: 0,
+      adminEmail: 'a@example.com',
+      adminPassword: 'pw-long-enough',
+    });
     try {
       const root = await fetch(`${tally.url}/`);
       expect(root.status).toBe(200);

@@ -15,9 +15,29 @@ const fileOf = (dir: string, segment: number) => join(dir, `${String(segment).pa
 /** One row as a compact JSON array (bigints as strings): one line of the journal. */
 export function encodeRow(r: EventRow): string {
   return JSON.stringify([
-    r.appId, r.ts, r.name, r.path, r.durationMs, String(r.visitor), String(r.visit), r.session === null ? null : String(r.session),
-    r.os, r.osVersion, r.browser, r.device, r.arch, r.runtime, r.runtimeVersion, r.appVersion, r.locale, r.screen,
-    r.ci, r.docker, r.machine, r.project, r.props,
+    r.appId,
+    r.ts,
+    r.name,
+    r.path,
+    r.durationMs,
+    String(r.visitor),
+    String(r.visit),
+    r.session === null ? null : String(r.session),
+    r.os,
+    r.osVersion,
+    r.browser,
+    r.device,
+    r.arch,
+    r.runtime,
+    r.runtimeVersion,
+    r.appVersion,
+    r.locale,
+    r.screen,
+    r.ci,
+    r.docker,
+    r.machine,
+    r.project,
+    r.props,
   ]);
 }
 
@@ -25,13 +45,29 @@ export function decodeRow(line: string): EventRow {
   const a = JSON.parse(line) as unknown[];
   const big = (v: unknown) => BigInt(v as string);
   return {
-    appId: a[0] as number, ts: a[1] as number, name: a[2] as string, path: a[3] as string | null, durationMs: a[4] as number | null,
-    visitor: big(a[5]), visit: big(a[6]), session: a[7] === null ? null : big(a[7]),
-    os: a[8] as string | null, osVersion: a[9] as string | null, browser: a[10] as string | null, device: a[11] as string | null,
-    arch: a[12] as string | null, runtime: a[13] as string | null, runtimeVersion: a[14] as string | null,
-    appVersion: a[15] as string | null, locale: a[16] as string | null, screen: a[17] as string | null,
-    ci: a[18] as boolean | null, docker: a[19] as boolean | null, machine: a[20] as string | null,
-    project: a[21] as string | null, props: a[22] as string | null,
+    appId: a[0] as number,
+    ts: a[1] as number,
+    name: a[2] as string,
+    path: a[3] as string | null,
+    durationMs: a[4] as number | null,
+    visitor: big(a[5]),
+    visit: big(a[6]),
+    session: a[7] === null ? null : big(a[7]),
+    os: a[8] as string | null,
+    osVersion: a[9] as string | null,
+    browser: a[10] as string | null,
+    device: a[11] as string | null,
+    arch: a[12] as string | null,
+    runtime: a[13] as string | null,
+    runtimeVersion: a[14] as string | null,
+    appVersion: a[15] as string | null,
+    locale: a[16] as string | null,
+    screen: a[17] as string | null,
+    ci: a[18] as boolean | null,
+    docker: a[19] as boolean | null,
+    machine: a[20] as string | null,
+    project: a[21] as string | null,
+    props: a[22] as string | null,
   };
 }
 
@@ -59,7 +95,10 @@ export class Journal {
   private constructor(private readonly dir: string) {}
 
   /** Opens the journal and returns the rows written after `from` (to be loaded before serving). */
-  static async open(dir: string, from: JournalPosition): Promise<{ journal: Journal; pending: Array<{ row: EventRow; end: JournalPosition }> }> {
+  static async open(
+    dir: string,
+    from: JournalPosition,
+  ): Promise<{ journal: Journal; pending: Array<{ row: EventRow; end: JournalPosition }> }> {
     mkdirSync(dir, { recursive: true });
     const journal = new Journal(dir);
     const pending: Array<{ row: EventRow; end: JournalPosition }> = [];
@@ -75,7 +114,10 @@ export class Journal {
       while (offset < complete) {
         const nl = bytes.indexOf(0x0a, offset);
         const end = nl + 1;
-        pending.push({ row: decodeRow(bytes.subarray(offset, nl).toString('utf8')), end: { segment, offset: end } });
+        pending.push({
+          row: decodeRow(bytes.subarray(offset, nl).toString('utf8')),
+          end: { segment, offset: end },
+        });
         offset = end;
       }
     }

@@ -1,5 +1,5 @@
-import type { DuckDBAppender } from '@duckdb/node-api';
 import { join } from 'node:path';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import { Journal, type JournalPosition } from '../journal.js';
 import { serial } from '../serial.js';
 import type { EventRow, EventStore, VisitState } from '../types.js';
@@ -71,14 +71,20 @@ export class DuckDBEventStore implements EventStore {
   static async open(db: Db, dataDir: string): Promise<DuckDBEventStore> {
     await db.writer.run(EVENT_DDL);
     await db.writer.run(JOURNAL_DDL);
-    const [state] = await readAll<{ segment: number; pos: bigint }>(db.writer, 'SELECT segment, pos FROM journal_state WHERE id = 1');
+    const [state] = await readAll<{ segment: number; pos: bigint }>(
+      db.writer,
+      'SELECT segment, pos FROM journal_state WHERE id = 1',
+    );
     const from = { segment: state?.segment ?? 0, offset: Number(state?.pos ?? 0) };
     const { journal, pending } = await Journal.open(join(dataDir, 'journal'), from);
     const store = new DuckDBEventStore(db, journal);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
     for (let i = 0; i < pending.length; i += 50_000) {
       const chunk = pending.slice(i, i + 50_000);
-      await store.load(chunk.map((p) => p.row), (chunk[chunk.length - 1] as (typeof pending)[number]).end);
+      await store.load(
+        chunk.map((p) => p.row),
+        (chunk[chunk.length - 1] as (typeof pending)[number]).end,
+      );
     }
     journal.discardBefore(journal.current);
     return store;
@@ -116,7 +122,10 @@ export class DuckDBEventStore implements EventStore {
       this.unloadedRows = 0;
       const end = (items[items.length - 1] as Unloaded).end;
       try {
-        await this.load(items.flatMap((i) => i.rows), end);
+        await this.load(
+          items.flatMap((i) => i.rows),
+          end,
+        );
       } catch (err) {
         // Still in the journal and still queued: the next drain tries again.
         this.unloaded = items.concat(this.unloaded);
@@ -137,7 +146,10 @@ export class DuckDBEventStore implements EventStore {
         const appender = await w.createAppender('events');
         for (const r of rows) appendRow(appender, r);
         appender.closeSync();
-        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, $2)', [end.segment, BigInt(end.offset)]);
+        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, $2)', [
+          end.segment,
+          BigInt(end.offset),
+        ]);
         await w.run('COMMIT');
       } catch (err) {
         await w.run('ROLLBACK').catch(() => {});
