@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     alias: {
       '@tally/contract': src('./packages/contract/src/index.ts'),
+      '@tally/node': src('./packages/node/src/index.ts'),
+      '@tally/server': src('./packages/server/src/index.ts'),
     },
   },
   test: {

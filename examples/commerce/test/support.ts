@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ACME = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('../../../test-support/trace-preload.mjs', import.meta.url));
+
+export const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+export const remove = (...dirs: string[]) => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+};
+
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Child processes spawned and sockets connected by the CLI, as the preload saw them. */
+  trace: string[];
+  /** From SIGTERM to exit (long-running commands only). */
+  stopMs: number;
+}
+
+/**
+ * Runs the acme CLI as a real process in `project` with `home` as HOME. Long-running commands
+ * (`start`) are stopped with SIGTERM once `until` resolves (default: shortly after they listen).
+ */
+export async function acme(
+  args: string[],
+  o: {
+    home: string;
+    project: string;
+    endpoint: string;
+    key?: string;
+    env?: Record<string, string>;
+    until?: () => Promise<unknown>;
+  },
+): Promise<Run> {
+  const traceDir = temp('acme-trace-');
+  const traceFile = join(traceDir, 'trace.log');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !/^(DO_NOT_TRACK|ACME_|NODE_OPTIONS)/.test(k)) env[k] = v;
+  Object.assign(env, {
+    HOME: o.home,
+    XDG_CONFIG_HOME: '',
+    ACME_TELEMETRY_ENDPOINT: o.endpoint,
+    ACME_TELEMETRY_KEY: o.key ?? 'tk_test',
+    ACME_PORT: '0',
+    TALLY_TRACE_FILE: traceFile,
+    ...o.env,
+  });
+  const child = spawn(process.execPath, ['--import', PRELOAD, ACME, ...args], {
+    cwd: o.project,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let stopMs = 0;
+  if (args[0] === 'start') {
+    const deadline = Date.now() + 20_000;
+    while (!stdout.includes('listening') && Date.now() < deadline && child.exitCode === null) await sleep(20);
+    await (o.until ? o.until() : sleep(1500));
+    const t = Date.now();
+    child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(kill);
+    stopMs = Date.now() - t;
+  }
+  const code = await exited;
+  const trace = existsSync(traceFile) ? readFileSync(traceFile, 'utf8').split('\n').filter(Boolean) : [];
+  remove(traceDir);
+  return { code, stdout, stderr, trace, stopMs };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` is true or `ms` pass. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return check();
+}

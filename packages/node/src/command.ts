@@ -1,0 +1,86 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readConfig, type UserConfig, writeConfig } from './config.js';
+import type { Decision } from './consent.js';
+import { lastSent } from './history.js';
+import { dropSpool } from './spool.js';
+
+interface CommandContext {
+  app: string;
+  prefix: string;
+  projectDir: string;
+  /** Decides afresh (after a change). */
+  status: () => Decision;
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Sets `enabled` in the project config (default: this is the project's root) or, with --global, the user's. */
+function setEnabled(ctx: CommandContext, enabled: boolean, global: boolean): boolean {
+  const d = ctx.status();
+  const file = global ? d.userFile : d.projectFile;
+  if (!file) return false;
+  const prev = readConfig<Record<string, unknown>>(file);
+  const ok = writeConfig(file, { ...(prev.ok ? (prev.value ?? {}) : {}), enabled });
+  if (ok && !enabled && d.userDir) dropSpool(join(d.userDir, 'spool'));
+  return ok;
+}
+
+/**
+ * `<cli> telemetry --enable | --disable [--global] | status | reset`, for any CLI framework: pass
+ * the arguments after the CLI's name. Returns false when they are not a telemetry command.
+ */
+export async function runCommand(argv: string[], ctx: CommandContext): Promise<boolean> {
+  if (argv[0] !== 'telemetry') return false;
+  const args = argv.slice(1);
+  const global = args.includes('--global');
+  const cli = ctx.app.toLowerCase();
+  if (args.includes('--disable') || args.includes('--enable')) {
+    const enabled = args.includes('--enable');
+    if (!setEnabled(ctx, enabled, global)) {
+      out(`Could not write the telemetry setting (is the folder writable?).`);
+      process.exitCode = 1;
+      return true;
+    }
+    out(`Telemetry ${enabled ? 'enabled' : 'disabled'} ${global ? 'for your user' : 'for this project'}.`);
+    const d = ctx.status();
+    if (d.enabled !== enabled)
+      out(`Note: it stays ${d.enabled ? 'enabled' : 'disabled'} because of ${d.source} (${d.detail}).`);
+    return true;
+  }
+  if (args[0] === 'reset') {
+    const d = ctx.status();
+    if (d.userDir && d.userFile) {
+      const cfg = readConfig<UserConfig>(d.userFile);
+      if (cfg.ok && cfg.value) {
+        const { machineId: _m, salt: _s, ...rest } = cfg.value;
+        writeConfig(d.userFile, rest);
+      }
+      rmSync(join(d.userDir, 'sent.json'), { force: true });
+      dropSpool(join(d.userDir, 'spool'));
+    }
+    out(
+      'Telemetry identifiers, history and spool removed; a new machine id is created only if telemetry sends again.',
+    );
+    return true;
+  }
+  if (args.length && args[0] !== 'status' && args[0] !== '--status') {
+    out(`Usage: ${cli} telemetry [status] | --enable | --disable [--global] | reset`);
+    process.exitCode = 2;
+    return true;
+  }
+  const d = ctx.status();
+  out(`Telemetry: ${d.enabled ? 'enabled' : 'disabled'}`);
+  out(`Decided by: ${d.source} (${d.detail})`);
+  out(
+    `Precedence: DO_NOT_TRACK=1 > ${ctx.prefix}_DISABLE_TELEMETRY > project config > user config > default`,
+  );
+  out(`User config: ${d.userFile ?? '(none: no home directory)'}`);
+  out(`Project config: ${d.projectFile}`);
+  const cfg = d.userFile ? readConfig<UserConfig>(d.userFile) : null;
+  out(`Machine id: ${(cfg?.ok && cfg.value?.machineId) || '(none created)'}`);
+  const sent = d.userDir ? lastSent(d.userDir) : [];
+  out(`Payloads sent from this machine (last ${sent.length}):`);
+  for (const s of sent.slice(-3)) out(`  ${s.at} ${JSON.stringify(s.body)}`);
+  return true;
+}

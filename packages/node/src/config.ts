@@ -1,0 +1,48 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface UserConfig {
+  enabled?: boolean;
+  machineId?: string;
+  /** Local secret for project ids; never sent. */
+  salt?: string;
+  /** The policy version whose notice was shown. */
+  noticeVersion?: number;
+  /** App keys the collector answered 410 for: sending stops. */
+  retiredKeys?: string[];
+}
+
+export type Read<T> = { ok: true; value: T | null } | { ok: false; why: 'corrupt' | 'unreadable' };
+
+/** Reads a JSON config file: null when absent, not ok when unreadable or corrupt. */
+export function readConfig<T>(file: string): Read<T> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? { ok: true, value: null }
+      : { ok: false, why: 'unreadable' };
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? { ok: true, value: value as T }
+      : { ok: false, why: 'corrupt' };
+  } catch {
+    return { ok: false, why: 'corrupt' };
+  }
+}
+
+/** Writes a config file atomically; false when the folder is not writable. */
+export function writeConfig(file: string, value: unknown): boolean {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    return false;
+  }
+}

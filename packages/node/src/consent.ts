@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { type Read, readConfig, type UserConfig } from './config.js';
+import { projectConfigFile, userConfigDir } from './paths.js';
+
+export type Source =
+  | 'DO_NOT_TRACK'
+  | 'environment variable'
+  | 'project config'
+  | 'user config'
+  | 'default'
+  | 'unusable config directory'
+  | 'corrupt config file';
+
+export interface Decision {
+  enabled: boolean;
+  /** Which source decided, in the order of precedence. */
+  source: Source;
+  /** The setting that decided, as a user would write it. */
+  detail: string;
+  userDir: string | null;
+  userFile: string | null;
+  projectFile: string;
+  user: UserConfig | null;
+}
+
+const truthy = (v: string | undefined) =>
+  v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
+const falsy = (v: string | undefined) =>
+  v !== undefined && ['0', 'false', 'no', 'off'].includes(v.trim().toLowerCase());
+
+/**
+ * Is telemetry on? DO_NOT_TRACK=1 > <APP>_DISABLE_TELEMETRY > project config > user config >
+ * the app's default (on for opt-out apps, off for opt-in ones until the user says yes). Reads
+ * files only; creates nothing.
+ */
+export function decide(
+  app: string,
+  consent: 'opt-in' | 'opt-out',
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Decision {
+  const prefix = app.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  const userDir = userConfigDir(app, env);
+  const userFile = userDir ? join(userDir, 'telemetry.json') : null;
+  const projectFile = projectConfigFile(app, projectDir);
+  const base = { userDir, userFile, projectFile, user: null as UserConfig | null };
+  const off = (source: Source, detail: string): Decision => ({ ...base, enabled: false, source, detail });
+  const unreadable = (why: 'corrupt' | 'unreadable', file: string) =>
+    off(why === 'corrupt' ? 'corrupt config file' : 'unusable config directory', file);
+
+  if (truthy(env.DO_NOT_TRACK)) return off('DO_NOT_TRACK', `DO_NOT_TRACK=${env.DO_NOT_TRACK}`);
+  const disable = env[`${prefix}_DISABLE_TELEMETRY`];
+  if (truthy(disable)) return off('environment variable', `${prefix}_DISABLE_TELEMETRY=${disable}`);
+  const envForcesOn = falsy(disable);
+
+  const project = readConfig<{ enabled?: boolean }>(projectFile);
+  if (!project.ok) return unreadable(project.why, projectFile);
+  if (!envForcesOn && typeof project.value?.enabled === 'boolean')
+    return { ...base, enabled: project.value.enabled, source: 'project config', detail: projectFile };
+
+  if (!userFile) return off('unusable config directory', 'no home directory');
+  const user: Read<UserConfig> = readConfig<UserConfig>(userFile);
+  if (!user.ok) return unreadable(user.why, userFile);
+  base.user = user.value;
+  if (envForcesOn)
+    return {
+      ...base,
+      enabled: true,
+      source: 'environment variable',
+      detail: `${prefix}_DISABLE_TELEMETRY=${disable}`,
+    };
+  if (typeof user.value?.enabled === 'boolean')
+    return { ...base, enabled: user.value.enabled, source: 'user config', detail: userFile };
+  return {
+    ...base,
+    enabled: consent === 'opt-out',
+    source: 'default',
+    detail: consent === 'opt-out' ? 'on unless disabled' : 'off until you agree',
+  };
+}

@@ -1,0 +1,46 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Behaviour = 'ok' | 'error500' | 'blackhole';
+
+/**
+ * A stand-in collector on 127.0.0.1 for SDK tests that need a collector to misbehave (answer 500,
+ * or accept connections and never answer). It counts connections and keeps every body it gets.
+ */
+export async function collectorDouble(behaviour: Behaviour = 'ok') {
+  const bodies: unknown[] = [];
+  let connections = 0;
+  const server: Server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      if (state.behaviour === 'blackhole') return; // never answers
+      try {
+        bodies.push(JSON.parse(text));
+      } catch {
+        bodies.push(text);
+      }
+      if (state.behaviour === 'error500') {
+        res.writeHead(500).end('{"error":"boom"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":1,"rejected":[]}');
+    });
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const state = {
+    behaviour,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+  return state;
+}
