@@ -73,13 +73,18 @@ export function renderUsageDocs(contract: Contract, options: { title?: string } 
     for (const p of Object.values(spec.props ?? {})) out.push(`- ${p.description}${privacyNote(p)}.`);
     if (spec.props && Object.keys(spec.props).length) out.push('');
   }
-  out.push('Built in, when the app sends them:', '');
-  out.push(
-    '- Pages, screens and dialogs viewed (their path, e.g. `/settings/general`, never a query string).',
-  );
-  out.push('- Time spent on a page (e.g. 6m 3s).');
-  out.push('- Errors that occur: the message and where (never a query string or your data).');
-  out.push('');
+  // Page views and time on page belong to apps with pages or screens (a browser or desktop UI).
+  const hasPages =
+    contract.pages.length > 0 || contract.context.includes('screen') || contract.context.includes('locale');
+  if (hasPages) {
+    out.push('Pages and usage:', '');
+    out.push(
+      '- Pages, screens and dialogs viewed (their path, e.g. `/settings/general`, never a query string).',
+    );
+    out.push('- Time spent on a page (e.g. 6m 3s).');
+    out.push('- Errors that occur: the message and where (never a query string or your data).');
+    out.push('');
+  }
 
   out.push('## What is never collected', '');
   out.push(
