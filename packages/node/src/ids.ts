@@ -1,6 +1,6 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { crypto } from './lazy.js';
 
 /** The git remote of a project, read from .git/config without running git, normalised so that
  * https and ssh clones of one repository give the same project id. */
@@ -23,9 +23,9 @@ export function gitRemote(projectDir: string): string | null {
  * tell from it which repository or folder it is (the key never leaves the machine). */
 export function projectId(projectDir: string, salt: string): string {
   const source = gitRemote(projectDir) ?? `dir:${resolve(projectDir)}`;
-  const h = createHmac('sha256', salt).update(source).digest('hex');
+  const h = crypto().createHmac('sha256', salt).update(source).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((Number.parseInt(h[16] as string, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export const newMachineId = () => randomUUID();
-export const newSalt = () => randomBytes(32).toString('hex');
+export const newMachineId = () => crypto().randomUUID();
+export const newSalt = () => crypto().randomBytes(32).toString('hex');

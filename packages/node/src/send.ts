@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { request as httpRequest } from 'node:http';
+import { builtin } from './lazy.js';
 
 /** One generic User-Agent for every installation: it identifies the SDK, never the machine. */
 export const USER_AGENT = 'tally-sdk';
@@ -16,7 +16,10 @@ export function post(endpoint: string, body: string, timeoutMs: number, hold = f
     } catch {
       return resolve({ status: 'network' });
     }
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+    const request = builtin<{ request: typeof httpRequest }>(
+      url.protocol === 'https:' ? 'node:https' : 'node:http',
+    ).request;
+    const req = request(
       url,
       {
         method: 'POST',

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crypto } from './lazy.js';
 
 /** Bounds of the on-disk spool: the oldest batches go first when one is exceeded. */
 export const SPOOL_CAPS = { files: 50, bytes: 256 * 1024, ageMs: 7 * 86_400_000 };
@@ -42,7 +42,7 @@ export function trimSpool(dir: string, now = Date.now()): void {
 export function spool(dir: string, body: string, now = Date.now()): boolean {
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${now}-${randomBytes(4).toString('hex')}.json`), body, { mode: 0o600 });
+    writeFileSync(join(dir, `${now}-${crypto().randomBytes(4).toString('hex')}.json`), body, { mode: 0o600 });
     trimSpool(dir, now);
     return true;
   } catch {

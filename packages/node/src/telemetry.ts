@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,6 +14,7 @@ import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { type Decision, decide } from './consent.js';
 import { recordSent } from './history.js';
 import { newMachineId, newSalt, projectId } from './ids.js';
+import { builtin, crypto } from './lazy.js';
 import { postWithRetry, verdict } from './send.js';
 import { dropSpool, spool, spooled } from './spool.js';
 import { systemContext } from './system.js';
@@ -110,7 +109,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     d.user = user;
     if (showNotice) process.stderr.write(`${options.notice ?? defaultNotice(options.app, prefix)}\n`);
     const all: BatchContext = {
-      session: randomUUID(),
+      session: crypto().randomUUID(),
       machine: user.machineId,
       project: projectId(projectDir, user.salt),
       ...systemContext(env),
@@ -161,6 +160,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       sending.clear();
       const d = current();
       if (!d.userDir || !spooled(spoolDir()).length) return;
+      const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
       const child = spawn(
         process.execPath,
         [SENDER, spoolDir(), endpoint, d.userDir, String(SENDER_DEADLINE_MS)],
