@@ -87,7 +87,8 @@ export function init(o: Options): Tracker {
 
   function send(beacon?: boolean) {
     timer = 0;
-    if (!queue.length || !allowed()) return;
+    // Offline: keep the queue and try when the browser says it is back (no failing request at all).
+    if (!queue.length || !allowed() || !navigator.onLine) return;
     const batch = queue;
     queue = [];
     const body = JSON.stringify({ app: o.app, context: ctx, events: batch });
