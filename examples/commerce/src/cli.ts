@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTelemetry } from '@tally/node';
+import { handleAdmin } from './admin/handle.js';
 import { contract } from './contract.js';
 import { openStore } from './store.js';
 
@@ -22,7 +23,12 @@ async function start(): Promise<void> {
   telemetry.track('start', { backendVersion: VERSION, cliVersion: VERSION });
   const ping = setInterval(() => telemetry.track('ping'), SIX_HOURS);
   ping.unref();
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
+    if (
+      req.url?.startsWith('/admin') &&
+      (await handleAdmin(req, res, { store, projectDir: process.cwd(), env: process.env }))
+    )
+      return;
     if (req.url === '/store') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ name: store.data.name, ...store.counts() }));
