@@ -28,6 +28,12 @@ export function registerAdminRoutes(router: Router, s: Services): void {
     const app = await s.apps.create(body?.name, body?.contract);
     return { id: app.id, key: app.key };
   });
+  // A share link's own app, so the read-only dashboard knows what it shows.
+  router.get('/api/share', 'public', async (ctx) => {
+    if (ctx.principal?.kind !== 'share' || ctx.principal.appId === undefined)
+      throw new HttpError(401, 'not a share link');
+    return appView(ctx, await s.apps.byId(ctx.principal.appId));
+  });
   router.get('/api/apps/:id', 'read', async (ctx) => appView(ctx, await s.apps.byId(id(ctx.params.id))));
   router.patch('/api/apps/:id', 'owner', async (ctx) => {
     const body = await ctx.json<Record<string, unknown>>();

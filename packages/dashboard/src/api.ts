@@ -1,0 +1,88 @@
+export interface App {
+  id: number;
+  name: string;
+  key?: string;
+  contract: {
+    pages: string[];
+    events: Record<string, { props?: Record<string, { type: string; description: string }> }>;
+  };
+}
+
+export interface Figures {
+  visitors: number;
+  visits: number;
+  views: number;
+  events: number;
+  bounceRate: number | null;
+  visitDuration: number | null;
+}
+
+export interface PageRow extends Omit<Figures, 'events'> {
+  path: string;
+  timeOnPage: number | null;
+}
+
+export interface BreakdownRow {
+  value: string;
+  visitors: number;
+  visits: number;
+  events: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+/** A share link's token: read-only access to one app, without logging in. */
+export const shareToken = location.pathname.startsWith('/share/') ? location.pathname.slice(7) : null;
+
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (csrf) headers['x-csrf-token'] = csrf;
+  if (shareToken) headers['x-tally-share'] = shareToken;
+  const res = await fetch(path, {
+    ...init,
+    headers: { ...headers, ...(init.headers as Record<string, string>) },
+  });
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  if (!res.ok) throw new ApiError(res.status, body?.error ?? res.statusText);
+  return body as T;
+}
+
+export async function login(email: string, password: string) {
+  const r = await api<{ csrf: string; user: { email: string; role: string } }>('/api/auth/login', {
+    method: 'POST',
+    body: JSON.stringify({ email, password }),
+  });
+  csrf = r.csrf;
+  return r.user;
+}
+
+export async function me() {
+  const r = await api<{ csrf: string; user: { email: string; role: string } }>('/api/auth/me');
+  csrf = r.csrf;
+  return r.user;
+}
+
+export const logout = () => api('/api/auth/logout', { method: 'POST' });
+
+/** Query string of a range and filters, as every query route takes them. */
+export function query(
+  range: { from: number; to: number },
+  filters: Array<[string, string]>,
+  extra = '',
+): string {
+  const q = new URLSearchParams({
+    from: String(range.from),
+    to: String(range.to),
+    tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+  for (const [d, v] of filters) q.append('filter', `${d}:${v}`);
+  return `?${q}${extra}`;
+}

@@ -1,0 +1,510 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import {
+  ApiError,
+  type App,
+  api,
+  type BreakdownRow,
+  type Figures,
+  login,
+  logout,
+  me,
+  type PageRow,
+  query,
+  shareToken,
+} from './api.js';
+import { count, delta, duration, percent } from './format.js';
+import { type Insight, osName, top, undiscovered } from './insights.js';
+
+const DAY = 86_400_000;
+const PRESETS: Array<[string, string, (now: number) => { from: number; to: number }]> = [
+  ['today', 'Today', (n) => ({ from: new Date(new Date(n).setHours(0, 0, 0, 0)).getTime(), to: n })],
+  ['24h', 'Last 24 hours', (n) => ({ from: n - DAY, to: n })],
+  ['7d', 'Last 7 days', (n) => ({ from: n - 7 * DAY, to: n })],
+  ['30d', 'Last 30 days', (n) => ({ from: n - 30 * DAY, to: n })],
+  ['12mo', 'Last 12 months', (n) => ({ from: n - 365 * DAY, to: n })],
+];
+
+const BREAKDOWNS: Array<[string, string]> = [
+  ['locale', 'Languages'],
+  ['screen', 'Screen sizes'],
+  ['os', 'Operating systems'],
+  ['osVersion', 'OS versions'],
+  ['browser', 'Browsers'],
+  ['device', 'Devices'],
+  ['runtimeVersion', 'Node versions'],
+  ['appVersion', 'App versions'],
+  ['event', 'Events'],
+];
+
+interface Data {
+  overview: Figures & { previous: Figures };
+  series: Array<{ t: number; visitors: number; views: number }>;
+  pages: PageRow[];
+  breakdowns: Record<string, BreakdownRow[]>;
+  buckets: Record<string, Array<{ bucket: string; visitors: number }>>;
+  errors: Array<{ message: string; count: number; visitors: number; lastSeen: number }>;
+  active: number;
+}
+
+function Login({ onDone }: { onDone: () => void }) {
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const f = new FormData(e.target as HTMLFormElement);
+    try {
+      await login(String(f.get('email')), String(f.get('password')));
+      onDone();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="login card" onSubmit={submit}>
+      <h1>Tally</h1>
+      <label>
+        Email <input name="email" type="email" autocomplete="username" required />
+      </label>
+      <label>
+        Password <input name="password" type="password" autocomplete="current-password" required />
+      </label>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button class="primary" type="submit">
+        Log in
+      </button>
+    </form>
+  );
+}
+
+function Card({
+  label,
+  value,
+  before,
+  format,
+}: {
+  label: string;
+  value: number | null;
+  before: number | null;
+  format: (n: number | null) => string;
+}) {
+  const d = delta(value, before);
+  return (
+    <div class="card stat" data-stat={label}>
+      <small>{label}</small>
+      <b>{format(value)}</b>
+      {d && <span class={d.startsWith('-') ? 'down' : 'up'}>{d} vs previous</span>}
+    </div>
+  );
+}
+
+function Chart({ series }: { series: Data['series'] }) {
+  const max = Math.max(1, ...series.map((p) => p.visitors));
+  const w = 100 / Math.max(1, series.length);
+  return (
+    <svg
+      class="chart"
+      viewBox="0 0 100 40"
+      preserveAspectRatio="none"
+      role="img"
+      aria-label="Visitors over time"
+    >
+      {series.map((p, i) => (
+        <rect
+          key={p.t}
+          x={i * w + w * 0.1}
+          width={w * 0.8}
+          y={40 - (p.visitors / max) * 38}
+          height={(p.visitors / max) * 38}
+        >
+          <title>{`${new Date(p.t).toLocaleString()}: ${p.visitors} visitors, ${p.views} views`}</title>
+        </rect>
+      ))}
+    </svg>
+  );
+}
+
+type SortKey = keyof PageRow;
+const COLUMNS: Array<[SortKey, string, (r: PageRow) => string]> = [
+  ['path', 'Path', (r) => r.path],
+  ['visitors', 'Visitors', (r) => count(r.visitors)],
+  ['visits', 'Visits', (r) => count(r.visits)],
+  ['views', 'Views', (r) => count(r.views)],
+  ['bounceRate', 'Bounce rate', (r) => percent(r.bounceRate)],
+  ['visitDuration', 'Visit duration', (r) => duration(r.visitDuration)],
+  ['timeOnPage', 'Time on page', (r) => duration(r.timeOnPage)],
+];
+
+function Pages({ rows, onFilter }: { rows: PageRow[]; onFilter: (d: string, v: string) => void }) {
+  const [sort, setSort] = useState<[SortKey, number]>(['views', -1]);
+  const sorted = [...rows].sort((a, b) => {
+    const x = a[sort[0]] ?? -1;
+    const y = b[sort[0]] ?? -1;
+    return (x < y ? -1 : x > y ? 1 : 0) * sort[1];
+  });
+  return (
+    <section class="card wide">
+      <h2>Pages</h2>
+      <table class="pages">
+        <thead>
+          <tr>
+            {COLUMNS.map(([key, label]) => (
+              <th
+                key={key}
+                aria-sort={sort[0] === key ? (sort[1] > 0 ? 'ascending' : 'descending') : undefined}
+              >
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => setSort([key, sort[0] === key ? -sort[1] : -1])}
+                >
+                  {label}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((r) => (
+            <tr key={r.path}>
+              {COLUMNS.map(([key, , show]) => (
+                <td key={key}>
+                  {key === 'path' ? (
+                    <button type="button" class="link" onClick={() => onFilter('path', r.path)}>
+                      {show(r)}
+                    </button>
+                  ) : (
+                    show(r)
+                  )}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Breakdown({
+  title,
+  dimension,
+  rows,
+  onFilter,
+}: {
+  title: string;
+  dimension: string;
+  rows: BreakdownRow[];
+  onFilter: (d: string, v: string) => void;
+}) {
+  const max = Math.max(1, ...rows.map((r) => r.visitors));
+  return (
+    <section class="card" id={`breakdown-${dimension}`}>
+      <h2>{title}</h2>
+      <ul class="bars">
+        {rows.slice(0, 8).map((r) => (
+          <li key={r.value}>
+            <span class="bar" style={{ width: `${(r.visitors / max) * 100}%` }} />
+            <button type="button" class="link" onClick={() => onFilter(dimension, r.value)}>
+              {dimension === 'os' ? osName(r.value) : r.value}
+            </button>
+            <b>{count(r.visitors)}</b>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Dashboard({
+  user,
+  onLogout,
+}: {
+  user: { email: string; role: string } | null;
+  onLogout: () => void;
+}) {
+  const [apps, setApps] = useState<App[]>([]);
+  const params = new URLSearchParams(location.search);
+  const [appId, setAppId] = useState(Number(params.get('app')) || 0);
+  const [preset, setPreset] = useState(params.get('range') ?? '30d');
+  const [filters, setFilters] = useState<Array<[string, string]>>(
+    params.getAll('filter').map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1)]),
+  );
+  const [data, setData] = useState<Data | null>(null);
+  const [error, setError] = useState('');
+  const app = apps.find((a) => a.id === appId);
+
+  useEffect(() => {
+    (shareToken ? api<App>('/api/share').then((a) => [a]) : api<App[]>('/api/apps')).then(
+      (list) => {
+        setApps(list);
+        if (!list.some((a) => a.id === appId) && list[0]) setAppId(list[0].id);
+      },
+      (e) => setError(e.message),
+    );
+  }, []);
+
+  useEffect(() => {
+    if (!app) return;
+    const q = new URLSearchParams({ app: String(app.id), range: preset });
+    for (const [d, v] of filters) q.append('filter', `${d}:${v}`);
+    history.replaceState(null, '', `${location.pathname}?${q}`);
+    const range = (PRESETS.find((p) => p[0] === preset) ?? (PRESETS[3] as (typeof PRESETS)[number]))[2](
+      Date.now(),
+    );
+    const qs = query(range, filters);
+    const base = `/api/apps/${app.id}`;
+    const numeric = Object.entries(app.contract.events).flatMap(([, e]) =>
+      Object.entries(e.props ?? {})
+        .filter(([, p]) => p.type === 'integer' || p.type === 'number')
+        .map(([name, p]) => [name, p.description] as const),
+    );
+    setData(null);
+    Promise.all([
+      api<Data['overview']>(`${base}/overview${qs}`),
+      api<Data['series']>(
+        `${base}/timeseries${qs}&interval=${range.to - range.from <= 2 * DAY ? 'hour' : 'day'}`,
+      ),
+      api<PageRow[]>(`${base}/pages${qs}`),
+      Promise.all(BREAKDOWNS.map(([d]) => api<BreakdownRow[]>(`${base}/breakdown/${d}${qs}`))),
+      Promise.all(
+        numeric.map(([name]) =>
+          api<Data['buckets'][string]>(`${base}/breakdown/prop:${name}${qs}&buckets=1`),
+        ),
+      ),
+      api<Data['errors']>(`${base}/errors${qs}`),
+      api<{ active: number }>(`${base}/realtime`),
+    ]).then(
+      ([overview, series, pages, bds, bks, errors, rt]) =>
+        setData({
+          overview,
+          series,
+          pages,
+          breakdowns: Object.fromEntries(BREAKDOWNS.map(([d], i) => [d, bds[i] ?? []])),
+          buckets: Object.fromEntries(numeric.map(([, label], i) => [label, bks[i] ?? []])),
+          errors,
+          active: rt.active,
+        }),
+      (e) => setError(e.message),
+    );
+  }, [app, preset, filters]);
+
+  const addFilter = (d: string, v: string) => {
+    if (!filters.some(([x, y]) => x === d && y === v)) setFilters([...filters, [d, v]]);
+  };
+
+  const insights: Insight[] = [];
+  if (data && app) {
+    const b = data.breakdowns;
+    const add = (i: Insight | null) => i && insights.push(i);
+    add(top(b.os ?? [], 'os', (v, s) => `Most installs run ${osName(v)} (${s})`));
+    add(top(b.appVersion ?? [], 'appVersion', (v, s) => `Version ${v} is the most used (${s})`));
+    add(
+      top(
+        b.runtimeVersion ?? [],
+        'runtimeVersion',
+        (v, s) => `Node ${v} is the most used Node version (${s})`,
+      ),
+    );
+    add(top(b.locale ?? [], 'locale', (v, s) => `Most people use ${v} (${s})`));
+    add(top(b.screen ?? [], 'screen', (v, s) => `The most common screen is ${v} (${s})`));
+    const popular = data.pages[0];
+    if (popular)
+      insights.push({
+        text: `The most popular page is ${popular.path} (${count(popular.views)} views)`,
+        dimension: 'path',
+        value: popular.path,
+      });
+    const sticky = [...data.pages]
+      .filter((p) => p.timeOnPage !== null)
+      .sort((x, y) => (y.timeOnPage ?? 0) - (x.timeOnPage ?? 0))[0];
+    if (sticky)
+      insights.push({
+        text: `People spend longest on ${sticky.path} (${duration(sticky.timeOnPage)} on average)`,
+        dimension: 'path',
+        value: sticky.path,
+      });
+    insights.push(...undiscovered(app.contract.pages, data.pages, data.overview.visitors));
+  }
+
+  const o = data?.overview;
+  return (
+    <div class="shell">
+      <header class="top">
+        <strong class="brand">Tally</strong>
+        <label class="sr" for="app">
+          App
+        </label>
+        <select
+          id="app"
+          value={appId}
+          onChange={(e) => setAppId(Number((e.target as HTMLSelectElement).value))}
+        >
+          {apps.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <nav class="presets" aria-label="Date range">
+          {PRESETS.map(([id, label]) => (
+            <button type="button" key={id} aria-pressed={preset === id} onClick={() => setPreset(id)}>
+              {label}
+            </button>
+          ))}
+        </nav>
+        <span class="spacer" />
+        {data && <span class="live">{data.active} active now</span>}
+        <button
+          type="button"
+          onClick={() =>
+            document.documentElement.setAttribute(
+              'data-theme',
+              document.documentElement.getAttribute('data-theme') === 'dark' ? 'light' : 'dark',
+            )
+          }
+        >
+          Theme
+        </button>
+        {user && (
+          <button type="button" onClick={() => logout().then(onLogout)}>
+            Log out
+          </button>
+        )}
+      </header>
+      {shareToken && <p class="banner">Read-only shared view</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {filters.length > 0 && (
+        <div class="filters">
+          {filters.map(([d, v]) => (
+            <button
+              type="button"
+              key={`${d}:${v}`}
+              class="chip"
+              onClick={() => setFilters(filters.filter(([x, y]) => x !== d || y !== v))}
+            >
+              {d}: {v} ✕
+            </button>
+          ))}
+        </div>
+      )}
+      {!data && !error && <p class="muted">Loading…</p>}
+      {data && o && (
+        <main>
+          <div class="stats">
+            <Card label="Visitors" value={o.visitors} before={o.previous.visitors} format={count} />
+            <Card label="Visits" value={o.visits} before={o.previous.visits} format={count} />
+            <Card label="Views" value={o.views} before={o.previous.views} format={count} />
+            <Card label="Bounce rate" value={o.bounceRate} before={o.previous.bounceRate} format={percent} />
+            <Card
+              label="Visit duration"
+              value={o.visitDuration}
+              before={o.previous.visitDuration}
+              format={duration}
+            />
+          </div>
+          <section class="card wide">
+            <Chart series={data.series} />
+          </section>
+          <section class="card wide insights">
+            <h2>Insights</h2>
+            <ul>
+              {insights.map((i) => (
+                <li key={i.text}>
+                  <a
+                    href={`#breakdown-${i.dimension}`}
+                    onClick={(e) => {
+                      if (i.value && i.dimension !== 'path') {
+                        e.preventDefault();
+                        addFilter(i.dimension, i.value);
+                      }
+                    }}
+                  >
+                    {i.text}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <Pages rows={data.pages} onFilter={addFilter} />
+          <div class="grid">
+            {BREAKDOWNS.filter(([d]) => (data.breakdowns[d] ?? []).length > 0).map(([d, title]) => (
+              <Breakdown
+                key={d}
+                title={title}
+                dimension={d}
+                rows={data.breakdowns[d] ?? []}
+                onFilter={addFilter}
+              />
+            ))}
+            {Object.entries(data.buckets).map(([label, rows]) => (
+              <Breakdown
+                key={label}
+                title={label}
+                dimension={`buckets-${label}`}
+                rows={rows.map((r) => ({ value: r.bucket, visitors: r.visitors, visits: 0, events: 0 }))}
+                onFilter={() => {}}
+              />
+            ))}
+          </div>
+          <section class="card wide">
+            <h2>Errors</h2>
+            {data.errors.length === 0 && <p class="muted">No errors in this range</p>}
+            <ul class="errors">
+              {data.errors.map((e) => (
+                <li key={e.message}>
+                  <code>{e.message}</code> <b>{count(e.count)}</b>{' '}
+                  <span class="muted">({count(e.visitors)} visitors)</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+          {!shareToken && app && (
+            <p class="exports">
+              Export this range:{' '}
+              <a
+                href={`/api/apps/${app.id}/export${query(PRESETS.find((p) => p[0] === preset)?.[2](Date.now()) ?? { from: 0, to: 0 }, filters)}&format=csv`}
+              >
+                CSV
+              </a>{' '}
+              ·{' '}
+              <a
+                href={`/api/apps/${app.id}/export${query(PRESETS.find((p) => p[0] === preset)?.[2](Date.now()) ?? { from: 0, to: 0 }, filters)}&format=parquet`}
+              >
+                Parquet
+              </a>
+            </p>
+          )}
+        </main>
+      )}
+    </div>
+  );
+}
+
+function Root() {
+  const [state, setState] = useState<'loading' | 'login' | 'ready'>(shareToken ? 'ready' : 'loading');
+  const [user, setUser] = useState<{ email: string; role: string } | null>(null);
+  const check = () =>
+    me().then(
+      (u) => {
+        setUser(u);
+        setState('ready');
+      },
+      (e) => setState(e instanceof ApiError && e.status === 401 ? 'login' : 'login'),
+    );
+  useEffect(() => {
+    if (!shareToken) void check();
+  }, []);
+  if (state === 'loading') return <p class="muted">Loading…</p>;
+  if (state === 'login') return <Login onDone={check} />;
+  return <Dashboard user={user} onLogout={() => setState('login')} />;
+}
+
+render(<Root />, document.getElementById('root') as HTMLElement);
