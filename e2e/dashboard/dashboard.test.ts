@@ -1,0 +1,264 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { duration, percent } from '../../packages/dashboard/src/format.js';
+import { startTally, type Tally } from '../../packages/server/src/index.js';
+import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
+import { skipWithout } from '../../test-support/system.js';
+import { launchBrowser, SCREENSHOTS } from '../support/browser.js';
+
+const skip = skipWithout('chromium');
+const EMAIL = 'demo@tally.local';
+const PASSWORD = 'tally-demo-password';
+
+describe.skipIf(skip)('the dashboard answers the seed questions on the demo data', () => {
+  const dataDir = tempDir('tally-e2e-dash-');
+  let tally: Tally;
+  let browser: Browser;
+  let token = '';
+  const appIds: Record<string, number> = {};
+
+  beforeAll(async () => {
+    tally = await startTally({ dataDir, port: 0, adminEmail: EMAIL, adminPassword: PASSWORD, demo: true });
+    token = await tally.adminToken();
+    for (const a of tally.services.apps.list()) appIds[a.name] = a.id;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await tally?.close();
+    cleanup(dataDir);
+  });
+
+  /** Logs in through the form and opens one app; remembers the query URLs the page used. */
+  async function open(appName: string, opts: { width?: number; dark?: boolean } = {}) {
+    const context = await browser.newContext({
+      viewport: { width: opts.width ?? 1280, height: 900 },
+      colorScheme: opts.dark ? 'dark' : 'light',
+    });
+    const page = await context.newPage();
+    const urls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/apps/')) urls.push(r.url());
+    });
+    await page.goto(tally.url);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#app').selectOption({ label: appName });
+    await page.getByRole('heading', { name: 'Pages' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    /** The same query the page made, answered for the test with an API token. */
+    const same = async (route: string) => {
+      const url = [...urls].reverse().find((u) => new URL(u).pathname.endsWith(route));
+      if (!url) throw new Error(`the page made no ${route} request`);
+      return (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json();
+    };
+    return { page, context, same, urls };
+  }
+
+  const cells = (page: Page, selector: string) => page.locator(selector).allInnerTexts();
+
+  it('[R6] the pages table has the seed’s columns in the seed’s order and formats, with the API’s numbers', async () => {
+    const { page, context, same } = await open('Laserforge (desktop)');
+    try {
+      expect(await cells(page, 'table.pages th')).toEqual([
+        'Path',
+        'Visitors',
+        'Visits',
+        'Views',
+        'Bounce rate',
+        'Visit duration',
+        'Time on page',
+      ]);
+      const api = await same('/pages');
+      const rows = await page.locator('table.pages tbody tr').all();
+      expect(rows).toHaveLength(api.length);
+      for (const [i, row] of rows.entries()) {
+        const p = api[i];
+        expect(await row.locator('td').allInnerTexts()).toEqual([
+          p.path,
+          p.visitors.toLocaleString('en-US'),
+          p.visits.toLocaleString('en-US'),
+          p.views.toLocaleString('en-US'),
+          percent(p.bounceRate),
+          duration(p.visitDuration),
+          duration(p.timeOnPage),
+        ]);
+      }
+      const o = await same('/overview');
+      expect(await page.locator('[data-stat="Visitors"] b').innerText()).toBe(
+        o.visitors.toLocaleString('en-US'),
+      );
+      expect(await page.locator('[data-stat="Bounce rate"] b').innerText()).toBe(percent(o.bounceRate));
+      expect(await page.locator('[data-stat="Visit duration"] b').innerText()).toBe(
+        duration(o.visitDuration),
+      );
+      for (const [name, opts] of [
+        ['light', {}],
+        ['dark', { dark: true }],
+        ['phone', { width: 390 }],
+      ] as const) {
+        const v = name === 'light' ? { page } : await open('Laserforge (desktop)', opts);
+        await v.page.screenshot({ path: join(SCREENSHOTS, `dashboard-desktop-${name}.png`), fullPage: true });
+        if (v.page !== page) await v.page.context().close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('[Q1] [Q2] [Q5] answers which OS, which version and which Node version, in words the API proves', async () => {
+    const { page, context, same } = await open('Acme Commerce backend');
+    try {
+      const insights = await cells(page, '.insights li');
+      const share = (rows: Array<{ value: string; visitors: number }>) =>
+        percent((rows[0]?.visitors ?? 0) / rows.reduce((s, r) => s + r.visitors, 0));
+      const os = await same('/breakdown/os');
+      expect(insights).toContain(
+        `Most installs run ${{ linux: 'Linux', darwin: 'macOS', win32: 'Windows' }[os[0].value as string]} (${share(os)})`,
+      );
+      const versions = await same('/breakdown/appVersion');
+      expect(insights).toContain(`Version ${versions[0].value} is the most used (${share(versions)})`);
+      const node = await same('/breakdown/runtimeVersion');
+      expect(insights).toContain(`Node ${node[0].value} is the most used Node version (${share(node)})`);
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-backend.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('[Q3] [Q4] shows the admin pages nobody opens and how much data stores manage', async () => {
+    const { page, context, same } = await open('Acme Admin');
+    try {
+      const pages: Array<{ path: string }> = await same('/pages');
+      const seen = new Set(pages.map((p) => p.path));
+      const contract = tally.services.apps.list().find((a) => a.name === 'Acme Admin')?.contract;
+      const never = (contract?.pages ?? []).filter((p) => !seen.has(p));
+      expect(never.length).toBeGreaterThan(0);
+      const insights = await cells(page, '.insights li');
+      for (const p of never) expect(insights).toContain(`Nobody opened ${p}`);
+      const products = page.locator('section', {
+        has: page.getByRole('heading', { name: 'The total number of products' }),
+      });
+      const apiBuckets = await same('/breakdown/prop:products');
+      expect(await products.locator('li b').allInnerTexts()).toEqual(
+        apiBuckets.slice(0, 8).map((b: { visitors: number }) => b.visitors.toLocaleString('en-US')),
+      );
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-admin.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('filters by clicking a value, and changes the range', async () => {
+    const { page, context, urls } = await open('Laserforge (desktop)');
+    try {
+      await page.locator('#breakdown-locale').getByRole('button', { name: 'de-DE' }).click();
+      await page.getByRole('button', { name: 'locale: de-DE ✕' }).waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(urls.some((u) => u.includes('/overview') && u.includes('filter=locale%3Ade-DE'))).toBe(true);
+      const filtered = await (
+        await fetch([...urls].reverse().find((u) => u.includes('/breakdown/locale')) as string, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json();
+      expect(filtered.map((r: { value: string }) => r.value)).toEqual(['de-DE']);
+      await page.getByRole('button', { name: 'Last 7 days' }).click();
+      await page.waitForLoadState('networkidle');
+      const last = new URL([...urls].reverse().find((u) => u.includes('/overview')) as string);
+      const span = Number(last.searchParams.get('to')) - Number(last.searchParams.get('from'));
+      expect(Math.round(span / 86_400_000)).toBe(7);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('share links open read-only without login, for one app, until revoked', async () => {
+    const id = appIds['Laserforge (desktop)'] as number;
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const share = await (
+      await fetch(`${tally.url}/api/apps/${id}/shares`, { method: 'POST', headers: auth })
+    ).json();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${tally.url}${share.url}`);
+      await page.getByText('Read-only shared view').waitFor();
+      await page.getByRole('heading', { name: 'Pages' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+      const other = appIds['Acme Admin'];
+      expect(
+        (
+          await fetch(`${tally.url}/api/apps/${other}/overview`, {
+            headers: { 'x-tally-share': share.token },
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (
+          await fetch(`${tally.url}/api/apps/${id}`, {
+            method: 'PATCH',
+            headers: { 'x-tally-share': share.token, 'content-type': 'application/json' },
+            body: '{"name":"x"}',
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        await (await fetch(`${tally.url}/api/share`, { headers: { 'x-tally-share': share.token } })).json(),
+      ).not.toHaveProperty('key');
+      await fetch(`${tally.url}/api/apps/${id}/shares/${share.id}`, { method: 'DELETE', headers: auth });
+      await page.reload();
+      await page.getByRole('alert').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a viewer can read but not change settings; the API refuses', async () => {
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await fetch(`${tally.url}/api/users`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ email: 'viewer@example.com', password: 'viewer-password', role: 'viewer' }),
+    });
+    const login = await (
+      await fetch(`${tally.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'viewer@example.com', password: 'viewer-password' }),
+      })
+    ).json();
+    const viewer = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
+    const id = appIds['Acme Admin'];
+    expect((await fetch(`${tally.url}/api/apps/${id}/overview`, { headers: viewer })).status).toBe(200);
+    expect(
+      (await fetch(`${tally.url}/api/apps`, { method: 'POST', headers: viewer, body: '{"name":"x"}' }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await fetch(`${tally.url}/api/apps/${id}`, {
+          method: 'PATCH',
+          headers: viewer,
+          body: '{"retentionDays":1}',
+        })
+      ).status,
+    ).toBe(403);
+    expect((await fetch(`${tally.url}/api/users`, { headers: viewer })).status).toBe(403);
+  });
+
+  it('exports the range as CSV with one row per event', async () => {
+    const { page, context, same } = await open('Acme Commerce backend');
+    try {
+      const href = await page.getByRole('link', { name: 'CSV' }).getAttribute('href');
+      const res = await page.request.get(`${tally.url}${href}`);
+      expect(res.status()).toBe(200);
+      const lines = (await res.text()).trim().split('\n');
+      const o = await same('/overview');
+      expect(lines.length - 1).toBe(o.events);
+    } finally {
+      await context.close();
+    }
+  });
+});
