@@ -15,6 +15,7 @@ import { type Decision, decide } from './consent.js';
 import { recordSent } from './history.js';
 import { newMachineId, newSalt, projectId } from './ids.js';
 import { builtin, crypto } from './lazy.js';
+import { askYesNo } from './prompt.js';
 import { postWithRetry, verdict } from './send.js';
 import { dropSpool, spool, spooled } from './spool.js';
 import { systemContext } from './system.js';
@@ -46,6 +47,11 @@ export interface Telemetry {
   command(argv: string[]): Promise<boolean>;
   /** Whether telemetry is on, and which source decided. */
   status(): Decision;
+  /**
+   * For opt-in apps: asks once, on a terminal, whether to send usage data (default No, times out,
+   * never without a TTY or in CI) and remembers the answer. Resolves whether telemetry is on.
+   */
+  ask(question?: string, timeoutMs?: number): Promise<boolean>;
 }
 
 const SENDER = fileURLToPath(new URL('./sender.js', import.meta.url));
@@ -223,6 +229,25 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       });
     },
     status: () => current(),
+    async ask(question, timeoutMs = 15_000) {
+      try {
+        const d = current();
+        if (d.source !== 'default' || contract.consent !== 'opt-in' || !d.userFile) return d.enabled;
+        const yes = await askYesNo(
+          question ?? `Help improve ${options.app} by sending anonymous usage data?`,
+          timeoutMs,
+          env,
+        );
+        if (yes === null) return false; // no terminal to ask on: stays off, and we ask next time
+        const existing = readConfig<UserConfig>(d.userFile);
+        if (existing.ok) writeConfig(d.userFile, { ...(existing.value ?? {}), enabled: yes });
+        decision = null;
+        off = false;
+        return current().enabled;
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
