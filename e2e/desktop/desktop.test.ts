@@ -217,6 +217,39 @@ describe.skipIf(skip)('Laserforge, a desktop-style app, tracked as the Rayforge 
     }
   });
 
+  it('[R15] collector stopped: the app keeps working, nothing is thrown, the queue stays within its cap, and events arrive after it returns', async () => {
+    const s = await session();
+    try {
+      await s.page.getByRole('button', { name: 'Yes' }).click();
+      await sleep(600);
+      // The collector refuses every connection.
+      await s.page.route(`${tally.url}/**`, (route) => route.abort('connectionrefused'));
+      for (let i = 0; i < 60; i++)
+        await s.page.evaluate((n) => history.pushState(null, '', `/step-settings/rasterizer?i=${n}#x`), i);
+      for (let i = 0; i < 40; i++)
+        await s.page.evaluate((n) => history.pushState(null, '', `/view/3d/${n}`), i);
+      await nav(s.page, 'Camera');
+      await sleep(800);
+      expect(await s.page.getByRole('heading', { name: 'Machine: Camera' }).isVisible()).toBe(true);
+      await s.page.unroute(`${tally.url}/**`);
+      await nav(s.page, 'General');
+      await sleep(1500);
+      const rows = await s.stored();
+      // Sent after the collector came back: the newest events, no more than the queue holds (100) plus what came after.
+      expect(rows.some((r) => r.path === '/machine-settings/camera')).toBe(true);
+      expect(rows.some((r) => r.path === '/machine-settings/general')).toBe(true);
+      const duringOutage = rows.filter(
+        (r) => String(r.path).startsWith('/view/3d/') || r.path === '/step-settings/rasterizer',
+      );
+      expect(duringOutage.length).toBeLessThanOrEqual(100);
+      expect(rows.every((r) => !String(r.path).includes('?'))).toBe(true);
+      expect(s.pageErrors).toEqual([]);
+      expect(s.consoleErrors.filter((m) => !m.includes('net::ERR_'))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('[R7] [R8] [R9] [R10] [R11] [R16] no personal data, no identifiers, no address or User-Agent, only this app, a generic payload', async () => {
     const s = await session();
     try {
