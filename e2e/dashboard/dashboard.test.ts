@@ -261,4 +261,22 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       await context.close();
     }
   });
+
+  it('owners create an app (key and snippets shown) and a share link from the Settings view', async () => {
+    const { page, context } = await open('Acme Admin');
+    try {
+      await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+      await page.getByLabel('Name', { exact: true }).fill('New product');
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      const key = await page.getByTestId('app-key').innerText();
+      expect(key).toMatch(/^tk_/);
+      expect(await page.locator('.snippets pre').first().innerText()).toContain(`data-app="${key}"`);
+      expect(tally.services.apps.list().some((a) => a.name === 'New product' && a.key === key)).toBe(true);
+      await page.getByRole('button', { name: 'Create share link' }).click();
+      expect(await page.getByTestId('secret').innerText()).toContain('/share/sh_');
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-settings.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -15,6 +15,7 @@ import {
 } from './api.js';
 import { count, delta, duration, percent } from './format.js';
 import { type Insight, osName, top, undiscovered } from './insights.js';
+import { Settings } from './settings.js';
 
 const DAY = 86_400_000;
 const PRESETS: Array<[string, string, (now: number) => { from: number; to: number }]> = [
@@ -235,17 +236,19 @@ function Dashboard({
   );
   const [data, setData] = useState<Data | null>(null);
   const [error, setError] = useState('');
+  const [view, setView] = useState<'stats' | 'settings'>('stats');
   const app = apps.find((a) => a.id === appId);
 
-  useEffect(() => {
+  const loadApps = (select?: number) =>
     (shareToken ? api<App>('/api/share').then((a) => [a]) : api<App[]>('/api/apps')).then(
       (list) => {
         setApps(list);
-        if (!list.some((a) => a.id === appId) && list[0]) setAppId(list[0].id);
+        if (select) setAppId(select);
+        else if (!list.some((a) => a.id === appId) && list[0]) setAppId(list[0].id);
       },
       (e) => setError(e.message),
     );
-  }, []);
+  useEffect(() => void loadApps(), []);
 
   useEffect(() => {
     if (!app) return;
@@ -369,6 +372,15 @@ function Dashboard({
         >
           Theme
         </button>
+        {user?.role === 'owner' && (
+          <button
+            type="button"
+            aria-pressed={view === 'settings'}
+            onClick={() => setView(view === 'settings' ? 'stats' : 'settings')}
+          >
+            Settings
+          </button>
+        )}
         {user && (
           <button type="button" onClick={() => logout().then(onLogout)}>
             Log out
@@ -395,8 +407,9 @@ function Dashboard({
           ))}
         </div>
       )}
-      {!data && !error && <p class="muted">Loading…</p>}
-      {data && o && (
+      {view === 'settings' && <Settings app={app} onAppsChanged={(id) => void loadApps(id)} />}
+      {view === 'stats' && !data && !error && <p class="muted">Loading…</p>}
+      {view === 'stats' && data && o && (
         <main>
           <div class="stats">
             <Card label="Visitors" value={o.visitors} before={o.previous.visitors} format={count} />
