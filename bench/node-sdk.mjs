@@ -7,29 +7,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, ROOT, report } from './lib.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const RUNS = Number(process.env.BENCH_RUNS ?? 31);
 const home = mkdtempSync(join(tmpdir(), 'tally-bench-home-'));
 const env = (extra) => ({ ...process.env, HOME: home, XDG_CONFIG_HOME: '', DO_NOT_TRACK: '', ...extra });
 
-function wall(args, extraEnv) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, {
-      env: env(extraEnv),
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    runs.push(Number(process.hrtime.bigint() - t) / 1e6);
-    if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
-  }
-  return Math.round(median(runs) * 10) / 10;
+function once(args, extraEnv) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, {
+    env: env(extraEnv),
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-const noSdk = wall([join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]);
-const off = wall([join(ROOT, 'bench/fixtures/cli-track.mjs')], { BENCHCLI_DISABLE_TELEMETRY: 'true' });
-const on = wall([join(ROOT, 'bench/fixtures/cli-track.mjs')]);
-const acmeVersion = wall([join(ROOT, 'examples/commerce/dist/cli.js'), '--version']);
+/** Runs the variants interleaved, round after round, so machine drift hits each alike; medians. */
+function interleaved(variants) {
+  const times = variants.map(() => []);
+  for (let i = 0; i < RUNS; i++)
+    variants.forEach(([args, extraEnv], k) => times[k].push(once(args, extraEnv)));
+  return times.map((t) => Math.round(median(t) * 10) / 10);
+}
+
+const [noSdk, off, on, acmeVersion, bare, withImport] = interleaved([
+  [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
+  [[join(ROOT, 'bench/fixtures/cli-track.mjs')], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
+  [[join(ROOT, 'bench/fixtures/cli-track.mjs')]],
+  [[join(ROOT, 'examples/commerce/dist/cli.js'), '--version']],
+  [['--input-type=module', '-e', '']],
+  [['--input-type=module', '-e', "await import('@tally/node')"]],
+]);
 
 // One track() call, in process, telemetry on, sending never reached (flush interval far away).
 const trackUs = Number(
@@ -53,8 +61,6 @@ const trackUs = Number(
     .pop(),
 );
 
-const bare = wall(['-e', '']);
-const withImport = wall(['--input-type=module', '-e', "await import('@tally/node')"]);
 const deps = Object.keys(
   JSON.parse(readFileSync(join(ROOT, 'packages/node/package.json'), 'utf8')).dependencies ?? {},
 );
