@@ -26,7 +26,9 @@ function once(args, extraEnv) {
 function interleaved(variants) {
   const times = variants.map(() => []);
   for (let i = 0; i < RUNS; i++)
-    variants.forEach(([args, extraEnv], k) => times[k].push(once(args, extraEnv)));
+    variants.forEach(([args, extraEnv], k) => {
+      times[k].push(once(args, extraEnv));
+    });
   return times.map((t) => Math.round(median(t) * 10) / 10);
 }
 

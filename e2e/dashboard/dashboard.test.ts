@@ -152,23 +152,24 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
   });
 
   it('filters by clicking a value, and changes the range', async () => {
-    const { page, context, urls } = await open('Laserforge (desktop)');
+    const { page, context } = await open('Laserforge (desktop)');
     try {
+      const withFilter = (u: string, path: string) => u.includes(path) && u.includes('filter=locale%3Ade-DE');
+      const overview = page.waitForRequest((r) => withFilter(r.url(), '/overview'));
+      const locales = page.waitForResponse((r) => withFilter(r.url(), '/breakdown/locale'));
       await page.locator('#breakdown-locale').getByRole('button', { name: 'de-DE' }).click();
       await page.getByRole('button', { name: 'locale: de-DE ✕' }).waitFor();
-      await page.waitForLoadState('networkidle');
-      expect(urls.some((u) => u.includes('/overview') && u.includes('filter=locale%3Ade-DE'))).toBe(true);
-      const filtered = await (
-        await fetch([...urls].reverse().find((u) => u.includes('/breakdown/locale')) as string, {
-          headers: { authorization: `Bearer ${token}` },
-        })
-      ).json();
+      await overview;
+      const filtered = await (await locales).json();
       expect(filtered.map((r: { value: string }) => r.value)).toEqual(['de-DE']);
+      const days = (u: string) => {
+        const q = new URL(u).searchParams;
+        return Math.round((Number(q.get('to')) - Number(q.get('from'))) / 86_400_000);
+      };
+      const sevenDays = page.waitForRequest((r) => r.url().includes('/overview') && days(r.url()) === 7);
       await page.getByRole('button', { name: 'Last 7 days' }).click();
-      await page.waitForLoadState('networkidle');
-      const last = new URL([...urls].reverse().find((u) => u.includes('/overview')) as string);
-      const span = Number(last.searchParams.get('to')) - Number(last.searchParams.get('from'));
-      expect(Math.round(span / 86_400_000)).toBe(7);
+      expect(days((await sevenDays).url())).toBe(7);
+      expect(new URL((await sevenDays).url()).searchParams.getAll('filter')).toEqual(['locale:de-DE']);
     } finally {
       await context.close();
     }

@@ -98,3 +98,18 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 1
   }
   return check();
 }
+
+/** Whether a detached sender (started by an earlier run) is still at work on this spool. */
+export function senderRunning(spoolDir: string): boolean {
+  try {
+    const { pid } = JSON.parse(readFileSync(join(spoolDir, 'sender.state'), 'utf8')) as { pid?: number };
+    if (pid === undefined) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The batches waiting in a spool (claimed by a sender or not); not the sender's state file. */
+export const batchesIn = (spoolDir: string) => filesUnder(spoolDir).filter((f) => /\.json(\.\d+)?$/.test(f));

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Behaviour, collectorDouble } from '../../../test-support/collector-double.js';
-import { acme, eventually, filesUnder, remove, temp } from './support.js';
+import { acme, batchesIn, eventually, filesUnder, remove, senderRunning, temp } from './support.js';
 
 /** Leaves a spooled batch as an earlier enabled run with the collector down would have. */
 function leftoverSpool(home: string): string {
@@ -180,8 +180,10 @@ describe('a collector that is down, black-holed or failing costs the CLI nothing
         expect(run.stderr).not.toMatch(/error|fail|ECONN/i);
         expect(run.stopMs).toBeLessThan(5000); // shutdown is bounded at 1 s; a hang would show here
         const spool = join(home, '.config', 'acme', 'spool');
-        expect(await eventually(() => filesUnder(spool).length >= 1, 15_000)).toBe(true);
-        expect(filesUnder(spool).length).toBeLessThanOrEqual(50);
+        expect(await eventually(() => batchesIn(spool).length >= 1, 15_000)).toBe(true);
+        expect(batchesIn(spool).length).toBeLessThanOrEqual(50);
+        // The first run's detached sender gives up (on the collector that is going away) first.
+        expect(await eventually(() => !senderRunning(spool), 15_000)).toBe(true);
         await bad?.close();
 
         const good = await collectorDouble('ok');
@@ -194,7 +196,7 @@ describe('a collector that is down, black-holed or failing costs the CLI nothing
               .flatMap((b) => (b as { events: Array<{ name: string }> }).events)
               .filter((e) => e.name === 'start');
           expect(await eventually(() => starts().length >= 2, 15_000)).toBe(true);
-          expect(await eventually(() => filesUnder(spool).length === 0, 15_000)).toBe(true);
+          expect(await eventually(() => batchesIn(spool).length === 0, 15_000)).toBe(true);
         } finally {
           await good.close();
         }
@@ -217,7 +219,7 @@ describe('a collector that is down, black-holed or failing costs the CLI nothing
           '{"app":"tk_test","events":[]}',
         );
       await acme(['start'], { home, project, endpoint: 'http://127.0.0.1:9' });
-      expect(filesUnder(spool).length).toBeLessThanOrEqual(50);
+      expect(batchesIn(spool).length).toBeLessThanOrEqual(50);
     } finally {
       remove(home, project);
     }

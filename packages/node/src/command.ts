@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import type { Decision } from './consent.js';
 import { lastSent } from './history.js';
+import { fs } from './lazy.js';
 import { dropSpool } from './spool.js';
 
 interface CommandContext {
@@ -56,7 +56,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<b
         const { machineId: _m, salt: _s, ...rest } = cfg.value;
         writeConfig(d.userFile, rest);
       }
-      rmSync(join(d.userDir, 'sent.json'), { force: true });
+      fs().rmSync(join(d.userDir, 'sent.json'), { force: true });
       dropSpool(join(d.userDir, 'spool'));
     }
     out(

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fs } from './lazy.js';
 
 export interface UserConfig {
   enabled?: boolean;
@@ -8,6 +8,8 @@ export interface UserConfig {
   salt?: string;
   /** The policy version whose notice was shown. */
   noticeVersion?: number;
+  /** First-commit project ids already computed (keyed hashes; see ids.ts). */
+  projects?: Record<string, string>;
   /** App keys the collector answered 410 for: sending stops. */
   retiredKeys?: string[];
 }
@@ -18,7 +20,7 @@ export type Read<T> = { ok: true; value: T | null } | { ok: false; why: 'corrupt
 export function readConfig<T>(file: string): Read<T> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs().readFileSync(file, 'utf8');
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT'
       ? { ok: true, value: null }
@@ -37,6 +39,7 @@ export function readConfig<T>(file: string): Read<T> {
 /** Writes a config file atomically; false when the folder is not writable. */
 export function writeConfig(file: string, value: unknown): boolean {
   try {
+    const { mkdirSync, renameSync, writeFileSync } = fs();
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });

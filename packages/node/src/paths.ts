@@ -1,20 +1,24 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fs, os } from './lazy.js';
 
-/** The per-user config folder, by each OS's convention; null when there is no home to use. */
+/**
+ * The per-user config folder, by each OS's convention (XDG on Linux, Library/Preferences on macOS,
+ * %APPDATA% on Windows); null when there is no home directory to use. A HOME that does not exist is
+ * never created: telemetry is off instead.
+ */
 export function userConfigDir(
   app: string,
   env: NodeJS.ProcessEnv = process.env,
   platform = process.platform,
 ): string | null {
-  let home: string;
+  let home: string | undefined;
   try {
-    home = env.HOME ?? env.USERPROFILE ?? homedir();
+    home = env.HOME ?? env.USERPROFILE ?? os().homedir();
   } catch {
     return null;
   }
-  if (!home) return null;
-  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), app);
+  if (!home || !fs().existsSync(home)) return null;
+  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), app);
   if (platform === 'darwin') return join(home, 'Library', 'Preferences', app);
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), app);
 }

@@ -44,6 +44,12 @@ export function post(endpoint: string, body: string, timeoutMs: number, hold = f
 
 export type Verdict = 'sent' | 'drop' | 'retire' | 'keep';
 
+/** After a failure, how long no new detached sender starts: a minute, or what Retry-After asks (≤ 1 h). */
+export function backoffMs(o: Outcome): number {
+  const asked = 'retryAfter' in o && o.retryAfter !== undefined ? o.retryAfter * 1000 : 0;
+  return Math.min(3_600_000, Math.max(60_000, asked));
+}
+
 /** What to do with a batch after an answer: 2xx sent, 410 stop this key, other 4xx drop, else keep. */
 export function verdict(o: Outcome): Verdict {
   if (o.status === 'network' || o.status === 429 || o.status >= 500) return 'keep';

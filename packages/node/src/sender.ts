@@ -1,41 +1,79 @@
 // The detached sender: a short-lived CLI hands its spool to this process and exits at once. It
-// loads nothing of the host app (only Node built-ins and this package's send/spool modules) and
-// ends by itself at a hard deadline whatever the collector does.
-import { rmSync } from 'node:fs';
+// loads nothing of the host app (only Node built-ins and this package's own small modules), ends by
+// itself at a hard deadline whatever the collector does, and delivers new batches that arrive in the
+// spool while it runs. After a failure it leaves a back-off so that the next runs do not start
+// another sender for a while; the batches wait in the spool (bounded) for a later run.
 import { join } from 'node:path';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { recordSent } from './history.js';
-import { postWithRetry, verdict } from './send.js';
-import { readSpooled, spooled } from './spool.js';
+import { fs } from './lazy.js';
+import { backoffMs, postWithRetry, verdict } from './send.js';
+import { claim, readSpooled, release, setSenderState, spooled } from './spool.js';
 
 const [spoolDir, endpoint, userDir, deadlineMs] = process.argv.slice(2);
 const deadline = Date.now() + (Number(deadlineMs) || 10_000);
-setTimeout(() => process.exit(0), deadline - Date.now()).unref();
+setTimeout(() => process.exit(0), Math.max(0, deadline - Date.now())).unref();
 
-async function main(): Promise<void> {
-  if (!spoolDir || !endpoint || !userDir) return;
-  for (const file of spooled(spoolDir)) {
-    const body = readSpooled(file);
-    if (body === null) continue;
-    const v = verdict(await postWithRetry(endpoint, body, deadline, true));
-    if (v === 'keep') return; // collector down: the rest waits for a later run
-    rmSync(file, { force: true });
-    if (v === 'sent') recordSent(userDir, body);
-    if (v === 'retire') retire(userDir, body);
+async function main(dir: string, url: string, home: string): Promise<void> {
+  setSenderState(dir, { pid: process.pid, until: deadline });
+  for (;;) {
+    let files = spooled(dir);
+    if (!files.length) {
+      // Let the next run start a sender for anything spooled from now on, then look once more.
+      setSenderState(dir, null);
+      files = spooled(dir);
+      if (!files.length) return;
+      setSenderState(dir, { pid: process.pid, until: deadline });
+    }
+    for (const file of files) {
+      if (Date.now() >= deadline) return;
+      const claimed = claim(file);
+      if (!claimed) continue;
+      const body = readSpooled(claimed);
+      const key = body === null ? undefined : appKey(body);
+      if (body === null || !key || retired(home).includes(key)) {
+        fs().rmSync(claimed, { force: true });
+        continue;
+      }
+      const outcome = await postWithRetry(url, body, deadline, true);
+      const v = verdict(outcome);
+      if (v === 'keep') {
+        release(claimed);
+        setSenderState(dir, { until: Date.now() + backoffMs(outcome) });
+        return; // collector down: the rest waits for a later run
+      }
+      fs().rmSync(claimed, { force: true });
+      if (v === 'sent') recordSent(home, body);
+      if (v === 'retire') retire(home, key);
+    }
   }
 }
 
+function appKey(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { app?: string }).app;
+  } catch {
+    return undefined;
+  }
+}
+
+function retired(home: string): string[] {
+  const cfg = readConfig<UserConfig>(join(home, 'telemetry.json'));
+  return (cfg.ok && cfg.value?.retiredKeys) || [];
+}
+
 /** 410: the collector retired this app key; no process sends for it again. */
-function retire(dir: string, body: string): void {
-  const file = join(dir, 'telemetry.json');
+function retire(home: string, key: string): void {
+  const file = join(home, 'telemetry.json');
   const cfg = readConfig<UserConfig>(file);
-  const key = (JSON.parse(body) as { app?: string }).app;
-  if (!cfg.ok || !key) return;
+  if (!cfg.ok) return;
   const value = cfg.value ?? {};
   writeConfig(file, { ...value, retiredKeys: [...new Set([...(value.retiredKeys ?? []), key])] });
 }
 
-main().then(
-  () => process.exit(0),
-  () => process.exit(0),
-);
+if (spoolDir && endpoint && userDir)
+  main(spoolDir, endpoint, userDir).then(
+    () => process.exit(0),
+    () => process.exit(0),
+  );
+else process.exit(0);

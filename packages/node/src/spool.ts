@@ -1,48 +1,103 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crypto } from './lazy.js';
+import { fs } from './lazy.js';
 
-/** Bounds of the on-disk spool: the oldest batches go first when one is exceeded. */
+/**
+ * The on-disk spool: batches that could not be sent yet, one file each, named `<ms>-<pid>-<n>.json`
+ * so that names sort oldest first. A sender claims a file by renaming it to `<name>.<pid>` (only one
+ * process wins a rename), so two senders never deliver the same batch.
+ */
 export const SPOOL_CAPS = { files: 50, bytes: 256 * 1024, ageMs: 7 * 86_400_000 };
 
-/** Spooled batches, oldest first. */
-export function spooled(dir: string): string[] {
+/** A claim older than this belongs to a sender that died: the batch goes back to the spool. */
+const CLAIM_STALE_MS = 60_000;
+const STATE = 'sender.state';
+let seq = 0;
+
+const alive = (pid: number) => {
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => join(dir, f));
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Spooled batches, oldest first (claims left by dead senders are put back first). */
+export function spooled(dir: string, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = fs().readdirSync(dir);
   } catch {
     return [];
   }
+  const out: string[] = [];
+  for (const name of names) {
+    if (name.endsWith('.json')) {
+      out.push(name);
+      continue;
+    }
+    const claim = /^(.+\.json)\.(\d+)$/.exec(name);
+    if (!claim) continue;
+    try {
+      const stale = now - fs().statSync(join(dir, name)).mtimeMs > CLAIM_STALE_MS;
+      if (stale || !alive(Number(claim[2]))) {
+        fs().renameSync(join(dir, name), join(dir, claim[1] as string));
+        out.push(claim[1] as string);
+      }
+    } catch {
+      // another process got there first
+    }
+  }
+  return out.sort().map((f) => join(dir, f));
 }
 
-/** Keeps the spool within its caps (count, bytes, age). */
+/** Claims a spooled batch for this process; null when another process has it. */
+export function claim(file: string): string | null {
+  const claimed = `${file}.${process.pid}`;
+  try {
+    fs().renameSync(file, claimed);
+    const now = new Date();
+    fs().utimesSync(claimed, now, now);
+    return claimed;
+  } catch {
+    return null;
+  }
+}
+
+/** Gives a claimed batch back to the spool (it could not be delivered now). */
+export function release(claimed: string): void {
+  try {
+    fs().renameSync(claimed, claimed.replace(/\.\d+$/, ''));
+  } catch {
+    // gone: nothing to give back
+  }
+}
+
+/** Keeps the spool within its caps (count, bytes, age): the oldest batches go first. */
 export function trimSpool(dir: string, now = Date.now()): void {
-  const files = spooled(dir).map((f) => {
+  const files = spooled(dir, now).map((f) => {
+    const at = Number(/(\d+)-[^/\\]*$/.exec(f)?.[1] ?? 0);
     try {
-      const st = statSync(f);
-      return { f, size: st.size, at: Number(/(\d+)-/.exec(f.slice(dir.length + 1))?.[1] ?? st.mtimeMs) };
+      return { f, size: fs().statSync(f).size, at };
     } catch {
-      return { f, size: 0, at: 0 };
+      return { f, size: 0, at };
     }
   });
   let bytes = files.reduce((s, x) => s + x.size, 0);
   let count = files.length;
   for (const x of files) {
-    if (now - x.at > SPOOL_CAPS.ageMs || count > SPOOL_CAPS.files || bytes > SPOOL_CAPS.bytes) {
-      rmSync(x.f, { force: true });
-      count--;
-      bytes -= x.size;
-    }
+    if (now - x.at <= SPOOL_CAPS.ageMs && count <= SPOOL_CAPS.files && bytes <= SPOOL_CAPS.bytes) continue;
+    fs().rmSync(x.f, { force: true });
+    count--;
+    bytes -= x.size;
   }
 }
 
-/** Writes one batch body to the spool (synchronously: it runs at process exit). */
+/** Writes one batch to the spool, synchronously (it runs at process exit), then trims the spool. */
 export function spool(dir: string, body: string, now = Date.now()): boolean {
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${now}-${crypto().randomBytes(4).toString('hex')}.json`), body, { mode: 0o600 });
+    fs().mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs().writeFileSync(join(dir, `${now}-${process.pid}-${seq++}.json`), body, { mode: 0o600 });
     trimSpool(dir, now);
     return true;
   } catch {
@@ -52,7 +107,7 @@ export function spool(dir: string, body: string, now = Date.now()): boolean {
 
 export function readSpooled(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    return fs().readFileSync(file, 'utf8');
   } catch {
     return null;
   }
@@ -60,5 +115,46 @@ export function readSpooled(file: string): string | null {
 
 /** Deletes the whole spool (telemetry was turned off: nothing left over may be sent). */
 export function dropSpool(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    if (fs().existsSync(dir)) fs().rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // never hurt the host
+  }
+}
+
+/**
+ * The detached sender's state: `{pid, until}` while one runs (until its hard deadline), `{until}`
+ * after the collector failed (back off: no new sender until then). No state: a sender may start.
+ */
+export interface SenderState {
+  until: number;
+  pid?: number;
+}
+
+export function senderState(dir: string): SenderState | null {
+  try {
+    const s = JSON.parse(fs().readFileSync(join(dir, STATE), 'utf8')) as SenderState;
+    return typeof s.until === 'number' ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a new sender should wait: one is running, or the collector failed a moment ago. */
+export function senderBusy(dir: string, now = Date.now()): boolean {
+  const s = senderState(dir);
+  return !!s && now < s.until && (s.pid === undefined || alive(s.pid));
+}
+
+export function setSenderState(dir: string, state: SenderState | null): void {
+  try {
+    if (state) {
+      // atomically: a reader never sees a half-written state
+      const tmp = join(dir, `${STATE}.${process.pid}.tmp`);
+      fs().writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+      fs().renameSync(tmp, join(dir, STATE));
+    } else fs().rmSync(join(dir, STATE), { force: true });
+  } catch {
+    // never hurt the host
+  }
 }

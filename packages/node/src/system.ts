@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, platform, release } from 'node:os';
+import { fs, os } from './lazy.js';
 
 const CI_VARS: Array<[string, string]> = [
   ['GITHUB_ACTIONS', 'GitHub Actions'],
@@ -12,6 +11,9 @@ const CI_VARS: Array<[string, string]> = [
   ['BITBUCKET_BUILD_NUMBER', 'Bitbucket Pipelines'],
   ['CODEBUILD_BUILD_ID', 'AWS CodeBuild'],
   ['TF_BUILD', 'Azure Pipelines'],
+  ['DRONE', 'Drone'],
+  ['SEMAPHORE', 'Semaphore'],
+  ['APPVEYOR', 'AppVeyor'],
   ['VERCEL', 'Vercel'],
   ['NETLIFY', 'Netlify'],
 ];
@@ -25,8 +27,8 @@ export function detectCi(env: NodeJS.ProcessEnv = process.env): { ci: boolean; n
 function inDocker(): boolean {
   try {
     return (
-      existsSync('/.dockerenv') ||
-      /docker|containerd|kubepods/.test(readFileSync('/proc/self/cgroup', 'utf8'))
+      fs().existsSync('/.dockerenv') ||
+      /docker|containerd|kubepods/.test(fs().readFileSync('/proc/self/cgroup', 'utf8'))
     );
   } catch {
     return false;
@@ -35,6 +37,7 @@ function inDocker(): boolean {
 
 /** The context the seed lists: OS platform and release, CPU, Node version, CI, Docker, WSL. */
 export function systemContext(env: NodeJS.ProcessEnv = process.env) {
+  const { arch, availableParallelism, cpus, platform, release } = os();
   const ci = detectCi(env);
   return {
     os: platform(),

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type BatchContext,
   type Contract,
@@ -13,11 +12,21 @@ import { runCommand } from './command.js';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { type Decision, decide } from './consent.js';
 import { recordSent } from './history.js';
-import { newMachineId, newSalt, projectId } from './ids.js';
-import { builtin, crypto } from './lazy.js';
+import { newMachineId, newSalt, projectId, sessionId } from './ids.js';
+import { builtin, fs } from './lazy.js';
 import { askYesNo } from './prompt.js';
-import { postWithRetry, verdict } from './send.js';
-import { dropSpool, spool, spooled } from './spool.js';
+import { type Outcome, postWithRetry, verdict } from './send.js';
+import {
+  claim,
+  dropSpool,
+  readSpooled,
+  release,
+  senderBusy,
+  senderState,
+  setSenderState,
+  spool,
+  spooled,
+} from './spool.js';
 import { systemContext } from './system.js';
 
 export interface TelemetryOptions {
@@ -41,7 +50,10 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** Queues an event. Never throws, never blocks, never delays exit. */
   track(name: string, props?: Record<string, PropValue>): void;
-  /** Sends what is queued within 1 s; the rest is handed to the detached sender at exit. */
+  /**
+   * Sends what is queued, bounded at 1 s (at once when the collector just failed); what is not
+   * acknowledged by then is spooled at exit and delivered by the detached sender or a later run.
+   */
   shutdown(): Promise<void>;
   /** `<cli> telemetry --enable|--disable|status|reset`; true when argv was a telemetry command. */
   command(argv: string[]): Promise<boolean>;
@@ -54,16 +66,23 @@ export interface Telemetry {
   ask(question?: string, timeoutMs?: number): Promise<boolean>;
 }
 
-const SENDER = fileURLToPath(new URL('./sender.js', import.meta.url));
+/** The detached sender gives up after this, whatever the collector does. */
 const SENDER_DEADLINE_MS = 10_000;
+const SHUTDOWN_MS = 1000;
+/** How long a long-running process spends delivering an earlier run's spool once the collector is back. */
+const DRAIN_MS = 5000;
+const SDK = 'tally-node/0.1.0';
 
 /** Creates the telemetry of a Node backend or CLI. Creating it reads configuration and nothing else. */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
   const prefix = options.app.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const contract = options.contract
-    ? defineContract(options.contract as ContractInput)
-    : defineContract({ app: options.app });
+  let contract: Contract;
+  try {
+    contract = defineContract((options.contract as ContractInput | undefined) ?? { app: options.app });
+  } catch {
+    contract = defineContract({ app: options.app }); // a broken contract sends built-in events only
+  }
   const projectDir = options.projectDir ?? process.cwd();
   const endpoint = env[`${prefix}_TELEMETRY_ENDPOINT`] || options.endpoint;
   const debug = env[`${prefix}_TELEMETRY_DEBUG`] === '1';
@@ -83,12 +102,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   let timer: NodeJS.Timeout | null = null;
   let exitHooked = false;
   let off = false;
+  /** False once the collector failed to take a batch: shutdown then stops waiting on it. */
+  let healthy = true;
+  let draining = false;
 
   const spoolDir = () => join(current().userDir as string, 'spool');
 
   /** Everything that creates state happens here, once, and only when telemetry is on. */
   function start(): boolean {
     if (off) return false;
+    if (context) return true;
     const d = current();
     if (!d.enabled || !d.userDir || !d.userFile || d.user?.retiredKeys?.includes(options.key)) {
       off = true;
@@ -96,7 +119,6 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       if (!d.enabled && d.userDir) dropSpool(join(d.userDir, 'spool'));
       return false;
     }
-    if (context) return true;
     const existing = readConfig<UserConfig>(d.userFile);
     if (!existing.ok) {
       off = true;
@@ -108,42 +130,92 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     user.salt ??= newSalt();
     const showNotice = (user.noticeVersion ?? 0) < policyVersion && !debug;
     if (showNotice) user.noticeVersion = policyVersion;
-    if ((fresh || showNotice) && !writeConfig(d.userFile, user)) {
+    const project = projectId(projectDir, user.salt, user.projects);
+    if (project.cache) user.projects = project.cache;
+    if ((fresh || showNotice || project.cache) && !writeConfig(d.userFile, user)) {
       off = true; // unwritable config folder: quietly off
       return false;
     }
     d.user = user;
     if (showNotice) process.stderr.write(`${options.notice ?? defaultNotice(options.app, prefix)}\n`);
-    const all: BatchContext = {
-      session: crypto().randomUUID(),
+    context = onlyDeclared(contract, {
+      session: sessionId(),
       machine: user.machineId,
-      project: projectId(projectDir, user.salt),
+      project: project.id,
       ...systemContext(env),
       appVersion: options.version,
-      sdk: 'tally-node/0.1.0',
-    };
-    context = onlyDeclared(contract, all);
+      sdk: SDK,
+    });
     return true;
   }
 
-  function body(events: WireEvent[]): string {
-    return JSON.stringify({ app: options.key, context, events });
+  const body = (events: WireEvent[]) => JSON.stringify({ app: options.key, context, events });
+
+  /** Handles the collector's answer to one batch; true when it took it. */
+  function settle(text: string, outcome: Outcome): boolean {
+    const d = current();
+    const v = verdict(outcome);
+    healthy = v !== 'keep';
+    if (v === 'sent' && d.userDir) {
+      recordSent(d.userDir, text);
+      // The collector is back: lift a back-off left by a failed sender, so that what waits in the
+      // spool is delivered now (below) or by the sender started at exit.
+      const st = senderState(spoolDir());
+      if (st && (st.pid === undefined || !senderBusy(spoolDir()))) setSenderState(spoolDir(), null);
+    } else if (v === 'keep' && d.userDir) spool(spoolDir(), text);
+    else if (v === 'retire' && d.userFile) {
+      off = true;
+      pending = [];
+      const cfg = readConfig<UserConfig>(d.userFile);
+      const user = cfg.ok ? (cfg.value ?? {}) : (d.user ?? {});
+      writeConfig(d.userFile, {
+        ...user,
+        retiredKeys: [...new Set([...(user.retiredKeys ?? []), options.key])],
+      });
+    }
+    return v === 'sent';
   }
 
   async function sendNow(events: WireEvent[], deadline: number): Promise<void> {
     const text = body(events);
     sending.add(events);
-    const v = verdict(await postWithRetry(endpoint, text, deadline));
+    const outcome = await postWithRetry(endpoint, text, deadline);
     sending.delete(events);
-    const d = current();
-    if (v === 'sent' && d.userDir) recordSent(d.userDir, text);
-    else if (v === 'keep' && d.userDir) spool(spoolDir(), text);
-    else if (v === 'retire' && d.userFile) {
-      off = true;
-      writeConfig(d.userFile, {
-        ...(d.user ?? {}),
-        retiredKeys: [...(d.user?.retiredKeys ?? []), options.key],
-      });
+    if (settle(text, outcome) && !draining) {
+      draining = true;
+      void drainSpool()
+        .catch(() => {})
+        .finally(() => {
+          draining = false;
+        });
+    }
+  }
+
+  /**
+   * The collector is back: a long-running process delivers what earlier runs spooled and lifts the
+   * back-off, so the next short run hands over at once. A detached sender still at work is let finish
+   * first (it ends by its own hard deadline); whatever it leaves behind is delivered here.
+   */
+  async function drainSpool(): Promise<void> {
+    const dir = spoolDir();
+    for (let s = senderState(dir); s?.pid !== undefined && senderBusy(dir); s = senderState(dir))
+      await new Promise((r) => setTimeout(r, 250).unref());
+    if (senderState(dir)) setSenderState(dir, null);
+    const deadline = Date.now() + DRAIN_MS;
+    for (const file of spooled(dir)) {
+      if (off || Date.now() >= deadline) return;
+      const claimed = claim(file);
+      if (!claimed) continue;
+      const text = readSpooled(claimed);
+      if (text === null) continue;
+      const outcome = await postWithRetry(endpoint, text, deadline);
+      if (verdict(outcome) === 'keep') {
+        release(claimed);
+        healthy = false;
+        return;
+      }
+      fs().rmSync(claimed, { force: true });
+      settle(text, outcome);
     }
   }
 
@@ -165,18 +237,22 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       pending = [];
       sending.clear();
       const d = current();
-      if (!d.userDir || !spooled(spoolDir()).length) return;
+      const dir = spoolDir();
+      if (!d.userDir || senderBusy(dir) || !spooled(dir).length) return;
       const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-      const child = spawn(
-        process.execPath,
-        [SENDER, spoolDir(), endpoint, d.userDir, String(SENDER_DEADLINE_MS)],
-        {
-          detached: true,
-          stdio: 'ignore',
-          env: {},
-        },
+      const sender = builtin<typeof import('node:url')>('node:url').fileURLToPath(
+        new URL('./sender.js', import.meta.url),
       );
+      const child = spawn(process.execPath, [sender, dir, endpoint, d.userDir, String(SENDER_DEADLINE_MS)], {
+        detached: true,
+        stdio: 'ignore',
+        env: senderEnv(env),
+        windowsHide: true,
+      });
+      child.on('error', () => {});
       child.unref();
+      // Recorded here too, not only by the sender: no second run starts another in the meantime.
+      if (child.pid) setSenderState(dir, { pid: child.pid, until: Date.now() + SENDER_DEADLINE_MS });
     } catch {
       // never hurt the host
     }
@@ -212,21 +288,33 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       }
     },
     async shutdown() {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      const deadline = Date.now() + 1000;
-      await Promise.race([flush(deadline), new Promise((r) => setTimeout(r, 1000).unref())]);
+      try {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        // A collector that just failed (down, 5xx, 429) is not waited on: the exit hook spools.
+        if (off || !healthy) return;
+        await Promise.race([
+          flush(Date.now() + SHUTDOWN_MS),
+          new Promise((r) => setTimeout(r, SHUTDOWN_MS).unref()),
+        ]);
+      } catch {
+        // never hurt the host
+      }
     },
-    command(argv) {
-      return runCommand(argv, {
-        app: options.app,
-        prefix,
-        status: () => {
-          decision = null;
-          return current();
-        },
-        projectDir,
-      });
+    async command(argv) {
+      try {
+        return await runCommand(argv, {
+          app: options.app,
+          prefix,
+          status: () => {
+            decision = null;
+            return current();
+          },
+          projectDir,
+        });
+      } catch {
+        return false;
+      }
     },
     status: () => current(),
     async ask(question, timeoutMs = 15_000) {
@@ -249,6 +337,14 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       }
     },
   };
+}
+
+/** The detached sender gets the host's certificate settings and nothing else of its environment. */
+function senderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'SYSTEMROOT', 'PATH'])
+    if (env[k]) out[k] = env[k];
+  return out;
 }
 
 /** Only the context fields the contract declares leave the process; identifiers only where allowed. */
