@@ -1,7 +1,8 @@
 // @tally/node overhead: wall time of a trivial CLI command with no SDK, with telemetry off, and on
-// (tracking one event, collector unreachable: the spool and detached-sender path); the cost of one
-// track() call; the SDK's import time. Medians of 20+ runs, same run.
-import { execFileSync, spawnSync } from 'node:child_process';
+// (tracking one event: the spool and detached-sender path) with the collector up, down, black-holed
+// and answering 500; the cost of one track() call; the SDK's import time. Medians of 20+ runs,
+// variants interleaved in the same run.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,10 +33,32 @@ function interleaved(variants) {
   return times.map((t) => Math.round(median(t) * 10) / 10);
 }
 
-const [noSdk, off, on, acmeVersion, bare, withImport] = interleaved([
+/** A stand-in collector in its own process; resolves to its URL and a way to stop it. */
+async function collector(behaviour) {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/fixtures/collector.mjs'), behaviour], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+  return { url, stop: () => child.kill() };
+}
+
+const collectors = await Promise.all(['ok', 'blackhole', 'error500'].map(collector));
+const [up, blackholed, failing] = collectors;
+/** Each "on" variant keeps its own HOME, so one variant's spool and back-off never affect another. */
+const homes = [home];
+const onWith = (endpoint) => {
+  homes.push(mkdtempSync(join(tmpdir(), 'tally-bench-home-')));
+  return { HOME: homes.at(-1), BENCHCLI_TELEMETRY_ENDPOINT: endpoint };
+};
+const track = join(ROOT, 'bench/fixtures/cli-track.mjs');
+
+const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport] = interleaved([
   [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
-  [[join(ROOT, 'bench/fixtures/cli-track.mjs')], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
-  [[join(ROOT, 'bench/fixtures/cli-track.mjs')]],
+  [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
+  [[track], onWith('http://127.0.0.1:9')], // nothing listens on the discard port: collector down
+  [[track], onWith(up.url)],
+  [[track], onWith(blackholed.url)],
+  [[track], onWith(failing.url)],
   [[join(ROOT, 'examples/commerce/dist/cli.js'), '--version']],
   [['--input-type=module', '-e', '']],
   [['--input-type=module', '-e', "await import('@tally/node')"]],
@@ -69,11 +92,26 @@ const deps = Object.keys(
 
 report('node-sdk', {
   runs: RUNS,
-  wallMs: { noSdk, telemetryOff: off, telemetryOnTrackOneEvent: on, acmeVersionCommand: acmeVersion },
-  overheadMs: { off: Math.round((off - noSdk) * 10) / 10, on: Math.round((on - noSdk) * 10) / 10 },
+  wallMs: {
+    noSdk,
+    telemetryOff: off,
+    onCollectorDown: on,
+    onCollectorUp: onUp,
+    onCollectorBlackholed: onBlackholed,
+    onCollector500: onFailing,
+    acmeVersionCommand: acmeVersion,
+  },
+  overheadMs: {
+    off: Math.round((off - noSdk) * 10) / 10,
+    onCollectorUp: Math.round((onUp - noSdk) * 10) / 10,
+    onCollectorDown: Math.round((on - noSdk) * 10) / 10,
+    onCollectorBlackholed: Math.round((onBlackholed - noSdk) * 10) / 10,
+    onCollector500: Math.round((onFailing - noSdk) * 10) / 10,
+  },
   overheadTargetMs: 5,
   trackMicroseconds: Math.round(trackUs * 100) / 100,
   importMs: Math.round((withImport - bare) * 10) / 10,
   runtimeDependencies: deps,
 });
-rmSync(home, { recursive: true, force: true });
+for (const h of homes) rmSync(h, { recursive: true, force: true });
+for (const c of collectors) c.stop();
