@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duration, percent } from '../../packages/dashboard/src/format.js';
+import { count, delta, duration, percent } from '../../packages/dashboard/src/format.js';
 import { startTally, type Tally } from '../../packages/server/src/index.js';
 import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
 import { skipWithout } from '../../test-support/system.js';
@@ -31,10 +31,14 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
   });
 
   /** Logs in through the form and opens one app; remembers the query URLs the page used. */
-  async function open(appName: string, opts: { width?: number; dark?: boolean } = {}) {
+  async function open(
+    appName: string,
+    opts: { width?: number; dark?: boolean; timezoneId?: string; email?: string; password?: string } = {},
+  ) {
     const context = await browser.newContext({
       viewport: { width: opts.width ?? 1280, height: 900 },
       colorScheme: opts.dark ? 'dark' : 'light',
+      ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     });
     const page = await context.newPage();
     const urls: string[] = [];
@@ -42,8 +46,8 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       if (r.url().includes('/api/apps/')) urls.push(r.url());
     });
     await page.goto(tally.url);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Email').fill(opts.email ?? EMAIL);
+    await page.getByLabel('Password').fill(opts.password ?? PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('#app').selectOption({ label: appName });
     await page.getByRole('heading', { name: 'Pages' }).waitFor();
@@ -56,6 +60,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
     };
     return { page, context, same, urls };
   }
+  const bearer = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
   const cells = (page: Page, selector: string) => page.locator(selector).allInnerTexts();
 
@@ -94,15 +99,6 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       expect(await page.locator('[data-stat="Visit duration"] b').innerText()).toBe(
         duration(o.visitDuration),
       );
-      for (const [name, opts] of [
-        ['light', {}],
-        ['dark', { dark: true }],
-        ['phone', { width: 390 }],
-      ] as const) {
-        const v = name === 'light' ? { page } : await open('Laserforge (desktop)', opts);
-        await v.page.screenshot({ path: join(SCREENSHOTS, `dashboard-desktop-${name}.png`), fullPage: true });
-        if (v.page !== page) await v.page.context().close();
-      }
     } finally {
       await context.close();
     }
@@ -170,6 +166,111 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       await page.getByRole('button', { name: 'Last 7 days' }).click();
       expect(days((await sevenDays).url())).toBe(7);
       expect(new URL((await sevenDays).url()).searchParams.getAll('filter')).toEqual(['locale:de-DE']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a custom range of whole local days drives the queries, the URL, the cards and the comparison', async () => {
+    // India has no daylight saving and a half-hour offset: local midnight is 18:30 UTC the day before.
+    const offset = 5.5 * 3_600_000;
+    const { page, context } = await open('Laserforge (desktop)', { timezoneId: 'Asia/Kolkata' });
+    try {
+      const today = new Date(Date.now() + offset);
+      const day = (ago: number) =>
+        Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - ago) - offset;
+      const text = (t: number) => new Date(t + offset).toISOString().slice(0, 10);
+      const [from, to] = [text(day(20)), text(day(10))];
+
+      const custom = page.getByRole('button', { name: 'Custom', exact: true });
+      const first = page.waitForRequest((r) => r.url().includes('/overview'));
+      await custom.focus();
+      await page.keyboard.press('Enter');
+      await first;
+      expect(await custom.getAttribute('aria-pressed')).toBe('true');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.closest('label')?.textContent?.trim())).toBe(
+        'From',
+      );
+      const afterFrom = page.waitForRequest((r) => r.url().includes('/overview'));
+      await page.getByLabel('From', { exact: true }).fill(from);
+      await afterFrom;
+      const request = page.waitForRequest((r) => r.url().includes('/overview'));
+      await page.getByLabel('To', { exact: true }).fill(to);
+      const url = new URL((await request).url());
+      await (await request).response();
+      expect(Number(url.searchParams.get('from'))).toBe(day(20));
+      // To is inclusive: the range ends at the midnight after it.
+      expect(Number(url.searchParams.get('to'))).toBe(day(9));
+      expect(new URL(page.url()).searchParams.toString()).toContain(`range=custom&from=${from}&to=${to}`);
+
+      const o = await (await fetch(url, { headers: bearer() })).json();
+      for (const [label, value, before] of [
+        ['Visitors', o.visitors, o.previous.visitors],
+        ['Visits', o.visits, o.previous.visits],
+        ['Views', o.views, o.previous.views],
+      ] as const) {
+        const card = page.locator(`[data-stat="${label}"]`);
+        await expect.poll(() => card.locator('b').innerText()).toBe(count(value));
+        expect(await card.locator('span').innerText()).toBe(`${delta(value, before)} vs previous`);
+      }
+      expect(o.visitors).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('realtime: the per-minute chart and the active count are the API’s, for events just sent', async () => {
+    const created = await (
+      await fetch(`${tally.url}/api/apps`, {
+        method: 'POST',
+        headers: bearer(),
+        body: JSON.stringify({ name: 'Realtime check' }),
+      })
+    ).json();
+    const key = tally.services.apps.list().find((a) => a.id === created.id)?.key;
+    const people = 3;
+    for (let i = 0; i < people; i++) {
+      // Without a machine id a visitor is the client address and User-Agent: one agent per person.
+      const res = await fetch(`${tally.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': `e2e-person-${i}` },
+        body: JSON.stringify({
+          app: key,
+          context: { session: `s-${i}` },
+          events: [{ name: 'pageview', ts: Date.now(), path: '/' }],
+        }),
+      });
+      expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+    }
+    const { page, context } = await open('Realtime check');
+    try {
+      const api = await (
+        await fetch(`${tally.url}/api/apps/${created.id}/realtime`, { headers: bearer() })
+      ).json();
+      expect(api.active).toBe(people);
+      await expect.poll(() => page.locator('.realtime .now b').innerText()).toBe(String(api.active));
+      expect(await page.getByRole('banner').getByText('active now').innerText()).toBe(`${people} active now`);
+      const shown = await page
+        .locator('.realtime tbody tr')
+        .evaluateAll((rows) =>
+          (rows as HTMLTableRowElement[]).map((r) => [
+            Number(r.dataset.t),
+            Number(r.cells[1]?.textContent?.replace(/,/g, '')),
+          ]),
+        );
+      expect(shown).toHaveLength(30);
+      // The page and the test may ask in different minutes: compare the minutes both windows hold.
+      const byMinute = new Map(shown.map(([t, n]) => [t, n]));
+      const both = (api.perMinute as Array<{ t: number; visitors: number }>).filter((m) => byMinute.has(m.t));
+      expect(both.length).toBeGreaterThanOrEqual(29);
+      for (const m of both) expect(byMinute.get(m.t)).toBe(m.visitors);
+      expect(shown.reduce((sum, [, n]) => sum + (n ?? 0), 0)).toBe(people);
+      const bars = await page
+        .locator('.minutes i')
+        .evaluateAll((bars) => bars.map((b) => (b as HTMLElement).style.height));
+      expect(bars.map((h) => h !== '0%')).toEqual(shown.map(([, n]) => (n ?? 0) > 0));
+      await page.locator('.realtime').screenshot({ path: join(SCREENSHOTS, 'view-realtime-events.png') });
     } finally {
       await context.close();
     }
@@ -247,6 +348,84 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       ).status,
     ).toBe(403);
     expect((await fetch(`${tally.url}/api/users`, { headers: viewer })).status).toBe(403);
+
+    const { page, context } = await open('Acme Admin', {
+      email: 'viewer@example.com',
+      password: 'viewer-password',
+    });
+    try {
+      const refused: string[] = [];
+      page.on('response', (r) => {
+        if (r.status() === 403) refused.push(r.url());
+      });
+      await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+      await page.getByText('Only owners can change settings.').waitFor();
+      const settings = page.locator('main.settings');
+      expect(await settings.locator('button, input, select, textarea, form').count()).toBe(0);
+      for (const name of [
+        'Create',
+        'Save',
+        'Create share link',
+        'Erase',
+        'Add user',
+        'Create token',
+        'Revoke',
+      ])
+        expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+      expect(await page.getByTestId('app-key').count()).toBe(0);
+      expect(refused).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('every view fits the screen in light and dark, and at phone width (screenshots saved)', async () => {
+    const id = appIds['Acme Admin'] as number;
+    const share = await (
+      await fetch(`${tally.url}/api/apps/${id}/shares`, { method: 'POST', headers: bearer() })
+    ).json();
+    for (const [mode, opts] of [
+      ['light', {}],
+      ['dark', { dark: true }],
+      ['phone', { width: 390 }],
+    ] as const) {
+      const { page, context } = await open('Acme Admin', opts);
+      try {
+        const shot = (view: string) => join(SCREENSHOTS, `view-${view}-${mode}.png`);
+        const fits = async (view: string) =>
+          expect(
+            await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+            `${view} overflows sideways (${mode})`,
+          ).toBeLessThanOrEqual(0);
+        const card = (heading: string) =>
+          page.locator('section', { has: page.getByRole('heading', { name: heading, exact: true }) });
+        await fits('overview');
+        await page.screenshot({ path: shot('overview') });
+        await card('Realtime').screenshot({ path: shot('realtime') });
+        await card('Insights').screenshot({ path: shot('insights') });
+        await card('Pages').screenshot({ path: shot('pages') });
+        await page.locator('.grid').screenshot({ path: shot('breakdowns') });
+        await card('Errors').screenshot({ path: shot('errors') });
+        await page.screenshot({ path: shot('dashboard'), fullPage: true });
+        await page.getByRole('button', { name: 'Custom', exact: true }).click();
+        await page.getByLabel('From', { exact: true }).waitFor();
+        await fits('custom range');
+        await page.locator('header').screenshot({ path: shot('custom-range') });
+        await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+        await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+        await fits('settings');
+        await page.screenshot({ path: shot('settings'), fullPage: true });
+
+        // Still logged in, as an owner checking a link before sending it.
+        await page.goto(`${tally.url}${share.url}`);
+        await page.getByRole('heading', { name: 'Pages' }).waitFor();
+        await page.waitForLoadState('networkidle');
+        await fits('share link');
+        await page.screenshot({ path: shot('share'), fullPage: true });
+      } finally {
+        await context.close();
+      }
+    }
   });
 
   it('exports the range as CSV with one row per event', async () => {

@@ -2,6 +2,7 @@ export interface App {
   id: number;
   name: string;
   key?: string;
+  retentionDays?: number | null;
   contract: {
     pages: string[];
     events: Record<string, { props?: Record<string, { type: string; description: string }> }>;
@@ -47,6 +48,8 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   if (csrf) headers['x-csrf-token'] = csrf;
   if (shareToken) headers['x-tally-share'] = shareToken;
   const res = await fetch(path, {
+    // A share link shows what its recipients see, even to someone logged in on this server.
+    ...(shareToken ? { credentials: 'omit' as const } : {}),
     ...init,
     headers: { ...headers, ...(init.headers as Record<string, string>) },
   });

@@ -15,16 +15,8 @@ import {
 } from './api.js';
 import { count, delta, duration, percent } from './format.js';
 import { type Insight, osName, top, undiscovered } from './insights.js';
+import { customRange, hourly, isoDay, PRESETS, rangeOf } from './range.js';
 import { Settings } from './settings.js';
-
-const DAY = 86_400_000;
-const PRESETS: Array<[string, string, (now: number) => { from: number; to: number }]> = [
-  ['today', 'Today', (n) => ({ from: new Date(new Date(n).setHours(0, 0, 0, 0)).getTime(), to: n })],
-  ['24h', 'Last 24 hours', (n) => ({ from: n - DAY, to: n })],
-  ['7d', 'Last 7 days', (n) => ({ from: n - 7 * DAY, to: n })],
-  ['30d', 'Last 30 days', (n) => ({ from: n - 30 * DAY, to: n })],
-  ['12mo', 'Last 12 months', (n) => ({ from: n - 365 * DAY, to: n })],
-];
 
 const BREAKDOWNS: Array<[string, string]> = [
   ['locale', 'Languages'],
@@ -45,7 +37,11 @@ interface Data {
   breakdowns: Record<string, BreakdownRow[]>;
   buckets: Record<string, Array<{ bucket: string; visitors: number }>>;
   errors: Array<{ message: string; count: number; visitors: number; lastSeen: number }>;
+}
+
+interface Realtime {
   active: number;
+  perMinute: Array<{ t: number; visitors: number }>;
 }
 
 function Login({ onDone }: { onDone: () => void }) {
@@ -125,6 +121,89 @@ function Chart({ series }: { series: Data['series'] }) {
         </rect>
       ))}
     </svg>
+  );
+}
+
+/** Two whole days, From and To (inclusive), in the browser's time zone. */
+function CustomRange({
+  days,
+  onChange,
+}: {
+  days: [string, string];
+  onChange: (days: [string, string]) => void;
+}) {
+  const today = isoDay(Date.now());
+  const value = (e: Event) => (e.target as HTMLInputElement).value;
+  return (
+    <fieldset class="custom">
+      <legend class="sr">Custom range</legend>
+      <label>
+        From{' '}
+        <input
+          type="date"
+          value={days[0]}
+          max={days[1] || today}
+          onChange={(e) => onChange([value(e), days[1]])}
+        />
+      </label>
+      <label>
+        To{' '}
+        <input
+          type="date"
+          value={days[1]}
+          min={days[0]}
+          max={today}
+          onChange={(e) => onChange([days[0], value(e)])}
+        />
+      </label>
+      {!customRange(...days) && (
+        <span class="error" role="alert">
+          Choose a From day on or before the To day
+        </span>
+      )}
+    </fieldset>
+  );
+}
+
+/** Visitors per minute over the last 30 minutes, drawn as bars and told as a table to screen readers. */
+function RealtimeCard({ live }: { live: Realtime }) {
+  const max = Math.max(1, ...live.perMinute.map((p) => p.visitors));
+  const minute = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return (
+    <section class="card wide realtime">
+      <h2>Realtime</h2>
+      <p class="now">
+        <b>{count(live.active)}</b> active now <span class="muted">(last 5 minutes)</span>
+      </p>
+      <div class="minutes" aria-hidden="true">
+        {live.perMinute.map((p) => (
+          <span key={p.t} title={`${minute(p.t)}: ${p.visitors} visitors`}>
+            <i style={{ height: `${(p.visitors / max) * 100}%` }} />
+          </span>
+        ))}
+      </div>
+      <div class="axis muted" aria-hidden="true">
+        <span>30 minutes ago</span>
+        <span>now</span>
+      </div>
+      <table class="sr">
+        <caption>Visitors per minute, last 30 minutes</caption>
+        <thead>
+          <tr>
+            <th scope="col">Minute</th>
+            <th scope="col">Visitors</th>
+          </tr>
+        </thead>
+        <tbody>
+          {live.perMinute.map((p) => (
+            <tr key={p.t} data-t={p.t}>
+              <td>{minute(p.t)}</td>
+              <td>{count(p.visitors)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
@@ -231,10 +310,12 @@ function Dashboard({
   const params = new URLSearchParams(location.search);
   const [appId, setAppId] = useState(Number(params.get('app')) || 0);
   const [preset, setPreset] = useState(params.get('range') ?? '30d');
+  const [custom, setCustom] = useState<[string, string]>([params.get('from') ?? '', params.get('to') ?? '']);
   const [filters, setFilters] = useState<Array<[string, string]>>(
     params.getAll('filter').map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1)]),
   );
   const [data, setData] = useState<Data | null>(null);
+  const [live, setLive] = useState<Realtime | null>(null);
   const [error, setError] = useState('');
   const [view, setView] = useState<'stats' | 'settings'>('stats');
   const app = apps.find((a) => a.id === appId);
@@ -253,11 +334,15 @@ function Dashboard({
   useEffect(() => {
     if (!app) return;
     const q = new URLSearchParams({ app: String(app.id), range: preset });
+    if (preset === 'custom') {
+      q.set('from', custom[0]);
+      q.set('to', custom[1]);
+    }
     for (const [d, v] of filters) q.append('filter', `${d}:${v}`);
     history.replaceState(null, '', `${location.pathname}?${q}`);
-    const range = (PRESETS.find((p) => p[0] === preset) ?? (PRESETS[3] as (typeof PRESETS)[number]))[2](
-      Date.now(),
-    );
+    const range = rangeOf(preset, custom, Date.now());
+    if (!range) return;
+    let current = true;
     const qs = query(range, filters);
     const base = `/api/apps/${app.id}`;
     const numeric = Object.entries(app.contract.events).flatMap(([, e]) =>
@@ -268,9 +353,7 @@ function Dashboard({
     setData(null);
     Promise.all([
       api<Data['overview']>(`${base}/overview${qs}`),
-      api<Data['series']>(
-        `${base}/timeseries${qs}&interval=${range.to - range.from <= 2 * DAY ? 'hour' : 'day'}`,
-      ),
+      api<Data['series']>(`${base}/timeseries${qs}&interval=${hourly(range) ? 'hour' : 'day'}`),
       api<PageRow[]>(`${base}/pages${qs}`),
       Promise.all(BREAKDOWNS.map(([d]) => api<BreakdownRow[]>(`${base}/breakdown/${d}${qs}`))),
       Promise.all(
@@ -279,9 +362,10 @@ function Dashboard({
         ),
       ),
       api<Data['errors']>(`${base}/errors${qs}`),
-      api<{ active: number }>(`${base}/realtime`),
     ]).then(
-      ([overview, series, pages, bds, bks, errors, rt]) =>
+      // A slower answer for a range or filter the user has since left must not replace the current one.
+      ([overview, series, pages, bds, bks, errors]) =>
+        current &&
         setData({
           overview,
           series,
@@ -289,11 +373,40 @@ function Dashboard({
           breakdowns: Object.fromEntries(BREAKDOWNS.map(([d], i) => [d, bds[i] ?? []])),
           buckets: Object.fromEntries(numeric.map(([, label], i) => [label, bks[i] ?? []])),
           errors,
-          active: rt.active,
         }),
-      (e) => setError(e.message),
+      (e) => current && setError(e.message),
     );
-  }, [app, preset, filters]);
+    return () => {
+      current = false;
+    };
+  }, [app, preset, custom, filters]);
+
+  // Realtime ignores the range: the last 30 minutes, refreshed every 30 seconds.
+  useEffect(() => {
+    if (!app) return;
+    let current = true;
+    setLive(null);
+    const load = () =>
+      api<Realtime>(`/api/apps/${app.id}/realtime`).then(
+        (r) => current && setLive(r),
+        () => {},
+      );
+    void load();
+    const timer = setInterval(load, 30_000);
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
+  }, [app]);
+
+  const range = rangeOf(preset, custom, Date.now());
+  const chooseCustom = () => {
+    if (!customRange(...custom)) {
+      const r = range ?? (PRESETS[3] as (typeof PRESETS)[number])[2](Date.now());
+      setCustom([isoDay(r.from), isoDay(r.to - 1)]);
+    }
+    setPreset('custom');
+  };
 
   const addFilter = (d: string, v: string) => {
     if (!filters.some(([x, y]) => x === d && y === v)) setFilters([...filters, [d, v]]);
@@ -358,9 +471,13 @@ function Dashboard({
               {label}
             </button>
           ))}
+          <button type="button" aria-pressed={preset === 'custom'} onClick={chooseCustom}>
+            Custom
+          </button>
         </nav>
+        {preset === 'custom' && <CustomRange days={custom} onChange={setCustom} />}
         <span class="spacer" />
-        {data && <span class="live">{data.active} active now</span>}
+        {live && <span class="live">{count(live.active)} active now</span>}
         <button
           type="button"
           onClick={() =>
@@ -372,7 +489,7 @@ function Dashboard({
         >
           Theme
         </button>
-        {user?.role === 'owner' && (
+        {user && (
           <button
             type="button"
             aria-pressed={view === 'settings'}
@@ -407,7 +524,9 @@ function Dashboard({
           ))}
         </div>
       )}
-      {view === 'settings' && <Settings app={app} onAppsChanged={(id) => void loadApps(id)} />}
+      {view === 'settings' && (
+        <Settings app={app} owner={user?.role === 'owner'} onAppsChanged={(id) => void loadApps(id)} />
+      )}
       {view === 'stats' && !data && !error && <p class="muted">Loading…</p>}
       {view === 'stats' && data && o && (
         <main>
@@ -426,6 +545,7 @@ function Dashboard({
           <section class="card wide">
             <Chart series={data.series} />
           </section>
+          {live && <RealtimeCard live={live} />}
           <section class="card wide insights">
             <h2>Insights</h2>
             <ul>
@@ -479,20 +599,11 @@ function Dashboard({
               ))}
             </ul>
           </section>
-          {!shareToken && app && (
+          {!shareToken && app && range && (
             <p class="exports">
               Export this range:{' '}
-              <a
-                href={`/api/apps/${app.id}/export${query(PRESETS.find((p) => p[0] === preset)?.[2](Date.now()) ?? { from: 0, to: 0 }, filters)}&format=csv`}
-              >
-                CSV
-              </a>{' '}
-              ·{' '}
-              <a
-                href={`/api/apps/${app.id}/export${query(PRESETS.find((p) => p[0] === preset)?.[2](Date.now()) ?? { from: 0, to: 0 }, filters)}&format=parquet`}
-              >
-                Parquet
-              </a>
+              <a href={`/api/apps/${app.id}/export${query(range, filters)}&format=csv`}>CSV</a> ·{' '}
+              <a href={`/api/apps/${app.id}/export${query(range, filters)}&format=parquet`}>Parquet</a>
             </p>
           )}
         </main>

@@ -49,7 +49,41 @@ export const contract = defineContract({
   );
 }
 
+/** What a viewer sees: the settings, read-only, and who may change them. */
+function ReadOnly({ app }: { app: App | undefined }) {
+  return (
+    <main class="settings">
+      <p class="banner" role="note">
+        Only owners can change settings.
+      </p>
+      {app && (
+        <section class="card wide">
+          <h2>{app.name}</h2>
+          <p>
+            {app.retentionDays
+              ? `Data is kept for ${app.retentionDays} days.`
+              : 'Data is kept with no time limit.'}
+          </p>
+        </section>
+      )}
+    </main>
+  );
+}
+
+/** Owners create apps and manage retention, share links, erasure, users and API tokens. */
 export function Settings({
+  app,
+  owner,
+  onAppsChanged,
+}: {
+  app: App | undefined;
+  owner: boolean;
+  onAppsChanged: (id?: number) => void;
+}) {
+  return owner ? <OwnerSettings app={app} onAppsChanged={onAppsChanged} /> : <ReadOnly app={app} />;
+}
+
+function OwnerSettings({
   app,
   onAppsChanged,
 }: {
