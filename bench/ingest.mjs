@@ -30,7 +30,7 @@ try {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'bench' }),
   });
-  const { key } = await created.json();
+  const { key, id } = await created.json();
   const context = { session: 's1', locale: 'en-US', screen: '1920x1080', appVersion: '1.0.0' };
   const single = JSON.stringify({ app: key, context, events: [{ name: 'pageview', path: '/bench' }] });
   const batch = JSON.stringify({
@@ -43,6 +43,13 @@ try {
   const one = await load({ url: `${tally.url}/api/v1/events`, body: single, duration, connections });
   const batched = await load({ url: `${tally.url}/api/v1/events`, body: batch, duration, connections: 32 });
   const ok = (r) => r['2xx'] / (r.requests.total || 1);
+  // Every acknowledged event is stored: the overview counts them (its read loads what is waiting).
+  const now = Date.now();
+  const overview = await (
+    await fetch(`${tally.url}/api/apps/${id}/overview?from=${now - 86_400_000}&to=${now + 60_000}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json();
   report('ingest', {
     seconds: duration,
     connections,
@@ -55,6 +62,8 @@ try {
     tallySingleP99ms: one.latency.p99,
     batchedP99ms: batched.latency.p99,
     share2xx: { single: ok(one), batched: ok(batched) },
+    acknowledgedEvents: one['2xx'] + batched['2xx'] * 100,
+    storedEvents: overview.events,
   });
 } finally {
   bare.child.kill();

@@ -41,46 +41,21 @@ export function encodeRow(r: EventRow): string {
   ]);
 }
 
-export function decodeRow(line: string): EventRow {
-  const a = JSON.parse(line) as unknown[];
-  const big = (v: unknown) => BigInt(v as string);
-  return {
-    appId: a[0] as number,
-    ts: a[1] as number,
-    name: a[2] as string,
-    path: a[3] as string | null,
-    durationMs: a[4] as number | null,
-    visitor: big(a[5]),
-    visit: big(a[6]),
-    session: a[7] === null ? null : big(a[7]),
-    os: a[8] as string | null,
-    osVersion: a[9] as string | null,
-    browser: a[10] as string | null,
-    device: a[11] as string | null,
-    arch: a[12] as string | null,
-    runtime: a[13] as string | null,
-    runtimeVersion: a[14] as string | null,
-    appVersion: a[15] as string | null,
-    locale: a[16] as string | null,
-    screen: a[17] as string | null,
-    ci: a[18] as boolean | null,
-    docker: a[19] as boolean | null,
-    machine: a[20] as string | null,
-    project: a[21] as string | null,
-    props: a[22] as string | null,
-  };
+/** A journal file to load, and how many of its first lines are in the store already. */
+export interface PendingFile {
+  path: string;
+  skipLines: number;
 }
 
 interface Waiting {
   text: string;
-  rows: EventRow[];
   resolve: (end: JournalPosition) => void;
   reject: (err: unknown) => void;
 }
 
 /**
- * The write-ahead journal in front of the event store: an append-only file of rows, one JSON line
- * each. `append` resolves once its rows are on disk (fdatasync); appends that arrive during a sync
+ * The write-ahead journal in front of the event store: append-only segment files of rows, one JSON
+ * line each (see `encodeRow`; DuckDB reads these files itself, see `store/duckdb/load.ts`). `append` resolves once its rows are on disk (fdatasync); appends that arrive during a sync
  * share the next one (group commit), so many small requests cost one sync. The store loads the
  * journal in large chunks and records how far it got in the same transaction, so a crash at any
  * point replays exactly the rows that were acknowledged and not yet loaded.
@@ -94,14 +69,17 @@ export class Journal {
 
   private constructor(private readonly dir: string) {}
 
-  /** Opens the journal and returns the rows written after `from` (to be loaded before serving). */
+  /**
+   * Opens the journal and returns what was written after `from` (to be loaded before serving): each
+   * segment file and how many of its lines were loaded already. A new segment is started for appends.
+   */
   static async open(
     dir: string,
     from: JournalPosition,
-  ): Promise<{ journal: Journal; pending: Array<{ row: EventRow; end: JournalPosition }> }> {
+  ): Promise<{ journal: Journal; pending: PendingFile[] }> {
     mkdirSync(dir, { recursive: true });
     const journal = new Journal(dir);
-    const pending: Array<{ row: EventRow; end: JournalPosition }> = [];
+    const pending: PendingFile[] = [];
     const segments = journal.segments();
     for (const segment of segments) {
       if (segment < from.segment) continue;
@@ -110,18 +88,10 @@ export class Journal {
       // A torn last line (the process died mid-write) was never acknowledged: cut it off.
       const complete = bytes.lastIndexOf(0x0a) + 1;
       if (complete < bytes.length) truncateSync(path, complete);
-      let offset = segment === from.segment ? from.offset : 0;
-      while (offset < complete) {
-        const nl = bytes.indexOf(0x0a, offset);
-        const end = nl + 1;
-        pending.push({
-          row: decodeRow(bytes.subarray(offset, nl).toString('utf8')),
-          end: { segment, offset: end },
-        });
-        offset = end;
-      }
+      let skipLines = 0;
+      if (segment === from.segment) for (let i = 0; i < from.offset; i++) if (bytes[i] === 0x0a) skipLines++;
+      if (complete > 0) pending.push({ path, skipLines });
     }
-    // New appends go to a fresh segment; old ones are removed once loaded (see `discardBefore`).
     journal.segment = Math.max(from.segment, ...segments, 0) + 1;
     journal.handle = await open(fileOf(dir, journal.segment), 'a');
     return { journal, pending };
@@ -140,7 +110,7 @@ export class Journal {
     let text = '';
     for (const r of rows) text += `${encodeRow(r)}\n`;
     return new Promise((resolve, reject) => {
-      this.queue.push({ text, rows, resolve, reject });
+      this.queue.push({ text, resolve, reject });
       if (!this.syncing) this.syncing = this.syncLoop();
     });
   }
@@ -163,14 +133,19 @@ export class Journal {
           w.resolve({ segment: this.segment, offset });
         });
       } catch (err) {
+        // Nothing of a failed group was acknowledged: cut off whatever part of it reached the file.
+        await this.handle?.truncate(this.size).catch(() => {});
         for (const w of group) w.reject(err);
       }
     }
     this.syncing = null;
   }
 
-  /** Starts a new segment, so everything up to now can be discarded once loaded. */
-  async rotate(): Promise<void> {
+  /**
+   * Starts a new segment and returns the files of the ones before it: complete, and every row in
+   * them acknowledged (a sync in flight finishes first), so they can be loaded whole.
+   */
+  async rotate(): Promise<string[]> {
     const next = await open(fileOf(this.dir, this.segment + 1), 'a');
     while (this.syncing) await this.syncing;
     // Swapped with no await in between, so no sync can see a half-rotated journal.
@@ -179,6 +154,9 @@ export class Journal {
     this.segment += 1;
     this.size = 0;
     await old?.close();
+    return this.segments()
+      .filter((n) => n < this.segment)
+      .map((n) => fileOf(this.dir, n));
   }
 
   /** Removes segments entirely before `position` (they are in the store). */

@@ -1,62 +1,25 @@
 import { join } from 'node:path';
-import type { DuckDBAppender } from '@duckdb/node-api';
-import { Journal, type JournalPosition } from '../journal.js';
+import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
 import type { EventRow, EventStore, VisitState } from '../types.js';
 import { type Db, readAll, readFresh } from './db.js';
+import { loadJournalSql } from './load.js';
 import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
-
-const str = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-const bool = (a: DuckDBAppender, v: boolean | null) => (v === null ? a.appendNull() : a.appendBoolean(v));
-
-function appendRow(a: DuckDBAppender, r: EventRow): void {
-  a.appendInteger(r.appId);
-  a.appendBigInt(BigInt(r.ts));
-  a.appendVarchar(r.name);
-  str(a, r.path);
-  r.durationMs === null ? a.appendNull() : a.appendInteger(r.durationMs);
-  a.appendBigInt(r.visitor);
-  a.appendBigInt(r.visit);
-  r.session === null ? a.appendNull() : a.appendBigInt(r.session);
-  str(a, r.os);
-  str(a, r.osVersion);
-  str(a, r.browser);
-  str(a, r.device);
-  str(a, r.arch);
-  str(a, r.runtime);
-  str(a, r.runtimeVersion);
-  str(a, r.appVersion);
-  str(a, r.locale);
-  str(a, r.screen);
-  bool(a, r.ci);
-  bool(a, r.docker);
-  str(a, r.machine);
-  str(a, r.project);
-  str(a, r.props);
-  a.endRow();
-}
 
 /** Load into DuckDB once this many rows wait, or after LOAD_DELAY_MS. */
 const LOAD_ROWS = 20_000;
 const LOAD_DELAY_MS = 100;
-/** Appends wait for the loader beyond this many unloaded rows (bounded memory). */
+/** Appends wait for the loader beyond this many unloaded rows (so a read never waits on a long load). */
 const MAX_UNLOADED = 200_000;
-/** Start a new journal segment past this size; loaded segments are deleted. */
-const SEGMENT_BYTES = 64 * 1024 * 1024;
-
-interface Unloaded {
-  rows: EventRow[];
-  end: JournalPosition;
-}
 
 /**
  * Events in the DuckDB file, behind the journal. `append` resolves when the rows are durable in the
- * journal (group-committed fdatasync); a loader moves them into DuckDB in large transactions that
- * also record the journal position, so a crash replays exactly what was acknowledged and not yet
- * loaded. Reads first load whatever is waiting, so a query always sees every acknowledged event.
+ * journal (group-committed fdatasync); a loader starts a new journal segment and has DuckDB read the
+ * sealed ones in one transaction that also records that the journal is loaded up to the new segment,
+ * so a crash replays exactly what was acknowledged and not yet loaded. Reads first load whatever is waiting, so a query always sees every acknowledged event.
  */
 export class DuckDBEventStore implements EventStore {
-  private unloaded: Unloaded[] = [];
+  /** Rows acknowledged (in the journal) and not yet loaded into DuckDB. */
   private unloadedRows = 0;
   private loading: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -79,21 +42,14 @@ export class DuckDBEventStore implements EventStore {
     const { journal, pending } = await Journal.open(join(dataDir, 'journal'), from);
     const store = new DuckDBEventStore(db, journal);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
-    for (let i = 0; i < pending.length; i += 50_000) {
-      const chunk = pending.slice(i, i + 50_000);
-      await store.load(
-        chunk.map((p) => p.row),
-        (chunk[chunk.length - 1] as (typeof pending)[number]).end,
-      );
-    }
+    await store.load(pending);
     journal.discardBefore(journal.current);
     return store;
   }
 
   async append(rows: EventRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const end = await this.journal.append(rows);
-    this.unloaded.push({ rows, end });
+    await this.journal.append(rows);
     this.unloadedRows += rows.length;
     if (this.unloadedRows >= LOAD_ROWS) void this.drain().catch(() => {});
     else this.timer ??= setTimeout(() => void this.drain().catch(() => {}), LOAD_DELAY_MS);
@@ -107,7 +63,7 @@ export class DuckDBEventStore implements EventStore {
       this.timer = null;
     }
     if (!this.loading) {
-      if (!this.unloaded.length) return Promise.resolve();
+      if (!this.unloadedRows) return Promise.resolve();
       this.loading = this.loadLoop().finally(() => {
         this.loading = null;
       });
@@ -116,40 +72,30 @@ export class DuckDBEventStore implements EventStore {
   }
 
   private async loadLoop(): Promise<void> {
-    while (this.unloaded.length) {
-      const items = this.unloaded;
-      this.unloaded = [];
+    while (this.unloadedRows) {
+      const rows = this.unloadedRows;
       this.unloadedRows = 0;
-      const end = (items[items.length - 1] as Unloaded).end;
       try {
-        await this.load(
-          items.flatMap((i) => i.rows),
-          end,
-        );
+        // Everything acknowledged so far is in the segments before the new one: load them whole.
+        const files = await this.journal.rotate();
+        await this.load(files.map((path) => ({ path, skipLines: 0 })));
       } catch (err) {
-        // Still in the journal and still queued: the next drain tries again.
-        this.unloaded = items.concat(this.unloaded);
-        this.unloadedRows += items.reduce((n, i) => n + i.rows.length, 0);
+        // Still in the journal (a later load or a restart picks it up): count it as waiting again.
+        this.unloadedRows += rows;
         throw err;
       }
-      if (end.offset > SEGMENT_BYTES) await this.journal.rotate();
-      this.journal.discardBefore(end);
+      this.journal.discardBefore(this.journal.current);
     }
   }
 
-  /** One DuckDB transaction: the rows and how far into the journal they reach. */
-  private load(rows: EventRow[], end: JournalPosition): Promise<void> {
+  /** One DuckDB transaction: the files' rows, and that the journal is loaded up to the current segment. */
+  private load(files: PendingFile[]): Promise<void> {
     return this.exclusive(async () => {
       const w = this.db.writer;
       await w.run('BEGIN TRANSACTION');
       try {
-        const appender = await w.createAppender('events');
-        for (const r of rows) appendRow(appender, r);
-        appender.closeSync();
-        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, $2)', [
-          end.segment,
-          BigInt(end.offset),
-        ]);
+        for (const f of files) await w.run(loadJournalSql(f.path, f.skipLines));
+        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, 0)', [this.journal.current.segment]);
         await w.run('COMMIT');
       } catch (err) {
         await w.run('ROLLBACK').catch(() => {});
