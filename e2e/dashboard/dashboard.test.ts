@@ -374,6 +374,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
         expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
       expect(await page.getByTestId('app-key').count()).toBe(0);
       expect(refused).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'view-settings-viewer.png') });
     } finally {
       await context.close();
     }
@@ -411,8 +412,12 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
         await page.getByLabel('From', { exact: true }).waitFor();
         await fits('custom range');
         await page.locator('header').screenshot({ path: shot('custom-range') });
+        const loaded = ['/api/users', '/api/tokens', `/api/apps/${id}/shares`].map((path) =>
+          page.waitForResponse((r) => new URL(r.url()).pathname === path),
+        );
         await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
-        await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+        await Promise.all(loaded);
+        await page.getByRole('button', { name: 'Revoke' }).first().waitFor();
         await fits('settings');
         await page.screenshot({ path: shot('settings'), fullPage: true });
 

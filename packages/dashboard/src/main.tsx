@@ -1,4 +1,4 @@
-import { render } from 'preact';
+import { Fragment, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   ApiError,
@@ -15,7 +15,7 @@ import {
 } from './api.js';
 import { count, delta, duration, percent } from './format.js';
 import { type Insight, osName, top, undiscovered } from './insights.js';
-import { customRange, hourly, isoDay, PRESETS, rangeOf } from './range.js';
+import { customRange, hourly, isoDay, PRESETS, type Range, rangeOf } from './range.js';
 import { Settings } from './settings.js';
 
 const BREAKDOWNS: Array<[string, string]> = [
@@ -174,6 +174,9 @@ function RealtimeCard({ live }: { live: Realtime }) {
       <h2>Realtime</h2>
       <p class="now">
         <b>{count(live.active)}</b> active now <span class="muted">(last 5 minutes)</span>
+        <span class="muted peak">
+          Busiest minute: {count(Math.max(0, ...live.perMinute.map((p) => p.visitors)))}
+        </span>
       </p>
       <div class="minutes" aria-hidden="true">
         {live.perMinute.map((p) => (
@@ -206,6 +209,24 @@ function RealtimeCard({ live }: { live: Realtime }) {
     </section>
   );
 }
+
+/** A chart's time label: the day, or the hour for short ranges. */
+function when(t: number | undefined, range: Range | null): string {
+  if (t === undefined) return '';
+  const d = new Date(t);
+  return range && hourly(range)
+    ? d.toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString([], { month: 'short', day: 'numeric' });
+}
+
+/** A path that may wrap after each slash on a narrow screen. */
+const breakable = (path: string) =>
+  path.split(/(?<=\/)/).map((part, i) => (
+    <Fragment key={i}>
+      {part}
+      <wbr />
+    </Fragment>
+  ));
 
 type SortKey = keyof PageRow;
 const COLUMNS: Array<[SortKey, string, (r: PageRow) => string]> = [
@@ -254,7 +275,7 @@ function Pages({ rows, onFilter }: { rows: PageRow[]; onFilter: (d: string, v: s
                 <td key={key}>
                   {key === 'path' ? (
                     <button type="button" class="link" onClick={() => onFilter('path', r.path)}>
-                      {show(r)}
+                      {breakable(show(r))}
                     </button>
                   ) : (
                     show(r)
@@ -278,7 +299,7 @@ function Breakdown({
   title: string;
   dimension: string;
   rows: BreakdownRow[];
-  onFilter: (d: string, v: string) => void;
+  onFilter?: (d: string, v: string) => void;
 }) {
   const max = Math.max(1, ...rows.map((r) => r.visitors));
   return (
@@ -288,9 +309,13 @@ function Breakdown({
         {rows.slice(0, 8).map((r) => (
           <li key={r.value}>
             <span class="bar" style={{ width: `${(r.visitors / max) * 100}%` }} />
-            <button type="button" class="link" onClick={() => onFilter(dimension, r.value)}>
-              {dimension === 'os' ? osName(r.value) : r.value}
-            </button>
+            {onFilter ? (
+              <button type="button" class="link" onClick={() => onFilter(dimension, r.value)}>
+                {dimension === 'os' ? osName(r.value) : r.value}
+              </button>
+            ) : (
+              <span>{r.value}</span>
+            )}
             <b>{count(r.visitors)}</b>
           </li>
         ))}
@@ -451,31 +476,26 @@ function Dashboard({
     <div class="shell">
       <header class="top">
         <strong class="brand">Tally</strong>
-        <label class="sr" for="app">
-          App
-        </label>
-        <select
-          id="app"
-          value={appId}
-          onChange={(e) => setAppId(Number((e.target as HTMLSelectElement).value))}
-        >
-          {apps.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-        <nav class="presets" aria-label="Date range">
-          {PRESETS.map(([id, label]) => (
-            <button type="button" key={id} aria-pressed={preset === id} onClick={() => setPreset(id)}>
-              {label}
-            </button>
-          ))}
-          <button type="button" aria-pressed={preset === 'custom'} onClick={chooseCustom}>
-            Custom
-          </button>
-        </nav>
-        {preset === 'custom' && <CustomRange days={custom} onChange={setCustom} />}
+        {shareToken ? (
+          <span class="app-name">{app?.name}</span>
+        ) : (
+          <>
+            <label class="sr" for="app">
+              App
+            </label>
+            <select
+              id="app"
+              value={appId}
+              onChange={(e) => setAppId(Number((e.target as HTMLSelectElement).value))}
+            >
+              {apps.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
         <span class="spacer" />
         {live && <span class="live">{count(live.active)} active now</span>}
         <button
@@ -502,6 +522,21 @@ function Dashboard({
           <button type="button" onClick={() => logout().then(onLogout)}>
             Log out
           </button>
+        )}
+        {view === 'stats' && (
+          <div class="range">
+            <nav class="presets" aria-label="Date range">
+              {PRESETS.map(([id, label]) => (
+                <button type="button" key={id} aria-pressed={preset === id} onClick={() => setPreset(id)}>
+                  {label}
+                </button>
+              ))}
+              <button type="button" aria-pressed={preset === 'custom'} onClick={chooseCustom}>
+                Custom
+              </button>
+            </nav>
+            {preset === 'custom' && <CustomRange days={custom} onChange={setCustom} />}
+          </div>
         )}
       </header>
       {shareToken && <p class="banner">Read-only shared view</p>}
@@ -543,7 +578,14 @@ function Dashboard({
             />
           </div>
           <section class="card wide">
+            <h2>Visitors per {range && hourly(range) ? 'hour' : 'day'}</h2>
             <Chart series={data.series} />
+            {data.series.length > 1 && (
+              <div class="axis muted" aria-hidden="true">
+                <span>{when(data.series[0]?.t, range)}</span>
+                <span>{when(data.series[data.series.length - 1]?.t, range)}</span>
+              </div>
+            )}
           </section>
           {live && <RealtimeCard live={live} />}
           <section class="card wide insights">
@@ -583,21 +625,36 @@ function Dashboard({
                 title={label}
                 dimension={`buckets-${label}`}
                 rows={rows.map((r) => ({ value: r.bucket, visitors: r.visitors, visits: 0, events: 0 }))}
-                onFilter={() => {}}
               />
             ))}
           </div>
           <section class="card wide">
             <h2>Errors</h2>
             {data.errors.length === 0 && <p class="muted">No errors in this range</p>}
-            <ul class="errors">
-              {data.errors.map((e) => (
-                <li key={e.message}>
-                  <code>{e.message}</code> <b>{count(e.count)}</b>{' '}
-                  <span class="muted">({count(e.visitors)} visitors)</span>
-                </li>
-              ))}
-            </ul>
+            {data.errors.length > 0 && (
+              <table class="data errors">
+                <thead>
+                  <tr>
+                    <th>Message</th>
+                    <th>Count</th>
+                    <th>Visitors</th>
+                    <th>Last seen</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.errors.map((e) => (
+                    <tr key={e.message}>
+                      <td>
+                        <code>{e.message}</code>
+                      </td>
+                      <td>{count(e.count)}</td>
+                      <td>{count(e.visitors)}</td>
+                      <td>{new Date(e.lastSeen).toLocaleString()}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </section>
           {!shareToken && app && range && (
             <p class="exports">
