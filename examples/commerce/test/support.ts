@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,3 +113,23 @@ export function senderRunning(spoolDir: string): boolean {
 
 /** The batches waiting in a spool (claimed by a sender or not); not the sender's state file. */
 export const batchesIn = (spoolDir: string) => filesUnder(spoolDir).filter((f) => /\.json(\.\d+)?$/.test(f));
+
+/**
+ * A directory nobody may write to, the CLI's user included. Permissions stop everyone but root; as
+ * root (CI) it is a read-only tmpfs mount, as in a container with a read-only file system, or else
+ * an immutable directory.
+ */
+export function readOnlyDir(): { path: string; release: () => void } {
+  const path = temp('acme-readonly-');
+  if (process.getuid?.() !== 0) {
+    chmodSync(path, 0o555);
+    return { path, release: () => chmodSync(path, 0o755) };
+  }
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', path], { stdio: 'pipe' });
+    return { path, release: () => execFileSync('umount', [path]) };
+  } catch {
+    execFileSync('chattr', ['+i', path], { stdio: 'pipe' });
+    return { path, release: () => execFileSync('chattr', ['-i', path]) };
+  }
+}

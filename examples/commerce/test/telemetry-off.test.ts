@@ -2,7 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Behaviour, collectorDouble } from '../../../test-support/collector-double.js';
-import { acme, batchesIn, eventually, filesUnder, remove, senderRunning, temp } from './support.js';
+import {
+  acme,
+  batchesIn,
+  eventually,
+  filesUnder,
+  readOnlyDir,
+  remove,
+  senderRunning,
+  temp,
+} from './support.js';
 
 /** Leaves a spooled batch as an earlier enabled run with the collector down would have. */
 function leftoverSpool(home: string): string {
@@ -102,7 +111,7 @@ describe('telemetry off means off', () => {
 
   const broken: Array<[string, (home: string) => string, string]> = [
     [
-      'a HOME that cannot be written',
+      'a HOME path that is a file',
       (home) => {
         writeFileSync(join(home, 'file'), '');
         return join(home, 'file', 'home');
@@ -120,6 +129,30 @@ describe('telemetry off means off', () => {
       'Decided by: corrupt config file',
     ],
   ];
+  it('a read-only HOME: no crash, nothing sent, nothing written, status says why', async () => {
+    const home = readOnlyDir();
+    const project = temp('acme-project-');
+    try {
+      const connections = collector.connections;
+      const run = await acme(['start'], { home: home.path, project, endpoint: collector.url });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(collector.connections).toBe(connections);
+      expect(run.trace.filter((t) => t.startsWith('spawn'))).toEqual([]);
+      expect(filesUnder(home.path)).toEqual([]);
+      const status = await acme(['telemetry', 'status'], {
+        home: home.path,
+        project,
+        endpoint: collector.url,
+      });
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('Decided by: unusable config directory');
+    } finally {
+      home.release();
+      remove(home.path, project);
+    }
+  });
+
   for (const [name, makeHome, statusLine] of broken) {
     it(`${name}: no crash, nothing sent`, async () => {
       const base = temp('acme-home-');

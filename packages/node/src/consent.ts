@@ -1,5 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Read, readConfig, type UserConfig } from './config.js';
+import { fs } from './lazy.js';
 import { projectConfigFile, userConfigDir } from './paths.js';
 
 export type Source =
@@ -21,6 +22,23 @@ export interface Decision {
   userFile: string | null;
   projectFile: string;
   user: UserConfig | null;
+}
+
+/**
+ * Whether `file` could be written: it, or the nearest folder that exists on the way to it, is
+ * writable for this process (read-only file systems, permissions and immutable folders all say no).
+ * Checks only; creates nothing.
+ */
+function writable(file: string): boolean {
+  const { accessSync, constants } = fs();
+  for (let p = file; ; p = dirname(p)) {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) return false;
+    }
+  }
 }
 
 const truthy = (v: string | undefined) =>
@@ -69,8 +87,12 @@ export function decide(
       source: 'environment variable',
       detail: `${prefix}_DISABLE_TELEMETRY=${disable}`,
     };
-  if (typeof user.value?.enabled === 'boolean')
+  if (typeof user.value?.enabled === 'boolean') {
+    if (user.value.enabled && !writable(userFile)) return off('unusable config directory', userDir as string);
     return { ...base, enabled: user.value.enabled, source: 'user config', detail: userFile };
+  }
+  if (consent === 'opt-out' && !writable(userFile))
+    return off('unusable config directory', userDir as string);
   return {
     ...base,
     enabled: consent === 'opt-out',
