@@ -426,6 +426,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
         await page.getByRole('heading', { name: 'Pages' }).waitFor();
         await page.waitForLoadState('networkidle');
         await fits('share link');
+        await page.screenshot({ path: shot('share-top') });
         await page.screenshot({ path: shot('share'), fullPage: true });
       } finally {
         await context.close();
