@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { constants, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventRow } from './types.js';
@@ -8,6 +8,12 @@ export interface JournalPosition {
   segment: number;
   offset: number;
 }
+
+/**
+ * Appends that are durable when the write returns (O_DSYNC: as if each write were followed by
+ * fdatasync), so a group costs one trip to libuv's thread pool instead of two.
+ */
+const DURABLE_APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC;
 
 const NAME = /^(\d{10})\.log$/;
 const fileOf = (dir: string, segment: number) => join(dir, `${String(segment).padStart(10, '0')}.log`);
@@ -93,7 +99,7 @@ export class Journal {
       if (complete > 0) pending.push({ path, skipLines });
     }
     journal.segment = Math.max(from.segment, ...segments, 0) + 1;
-    journal.handle = await open(fileOf(dir, journal.segment), 'a');
+    journal.handle = await open(fileOf(dir, journal.segment), DURABLE_APPEND);
     return { journal, pending };
   }
 
@@ -124,8 +130,8 @@ export class Journal {
         if (!handle) throw new Error('journal is closed');
         const buffers = group.map((w) => Buffer.from(w.text, 'utf8'));
         const chunk = Buffer.concat(buffers);
+        // O_DSYNC: the write returns once the bytes are on disk, in one trip to the thread pool
         await handle.write(chunk, 0, chunk.length);
-        await handle.datasync();
         let offset = this.size;
         this.size += chunk.length;
         group.forEach((w, i) => {
@@ -146,7 +152,7 @@ export class Journal {
    * them acknowledged (a sync in flight finishes first), so they can be loaded whole.
    */
   async rotate(): Promise<string[]> {
-    const next = await open(fileOf(this.dir, this.segment + 1), 'a');
+    const next = await open(fileOf(this.dir, this.segment + 1), DURABLE_APPEND);
     while (this.syncing) await this.syncing;
     // Swapped with no await in between, so no sync can see a half-rotated journal.
     const old = this.handle;
