@@ -220,16 +220,25 @@ export function generate(
 ): number {
   const r = seeded(opts.seed);
   const start = Math.floor(opts.end / DAY) * DAY - (opts.days - 1) * DAY;
-  const people: Person[] = [];
+  // The product had users before the first generated day: three weeks' worth of arrivals.
+  const people: Person[] = Array.from({ length: Math.ceil(opts.perDay / 6) * 21 }, () =>
+    person(r, opts.profile, 0),
+  );
   let total = 0;
   for (let day = 0; day < opts.days; day++) {
     // New people keep arriving; returning people are drawn from those seen before.
-    for (let i = 0; i < Math.ceil(opts.perDay / 6); i++) people.push(person(r, opts.profile, day));
+    const arrivals = Math.ceil(opts.perDay / 6);
+    for (let i = 0; i < arrivals; i++) people.push(person(r, opts.profile, day));
+    // Most visits come from people who arrived in the last three weeks (people drift away), some from
+    // anyone seen before: so visitor counts stay level from month to month instead of only growing.
+    const recent = Math.min(people.length, arrivals * 21);
     const weekend = new Date(start + day * DAY).getUTCDay() % 6 === 0;
     const count = Math.round(opts.perDay * (weekend ? 0.6 : 1) * (0.85 + r.next() * 0.3));
     const rows: EventRow[] = [];
     for (let i = 0; i < count; i++) {
-      const p = people[r.int(0, people.length - 1)] as Person;
+      const p = people[
+        r.next() < 0.8 ? r.int(people.length - recent, people.length - 1) : r.int(0, people.length - 1)
+      ] as Person;
       const version = versionOn(r, opts.profile, day, opts.days);
       const t0 = start + day * DAY + Math.floor(r.next() * (DAY - 2 * 3600_000));
       if (t0 >= opts.end) continue;
