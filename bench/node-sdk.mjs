@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { median, ROOT, report } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
+const SETTLE_MS = 250;
 const home = mkdtempSync(join(tmpdir(), 'tally-bench-home-'));
 const env = (extra) => ({ ...process.env, HOME: home, XDG_CONFIG_HOME: '', DO_NOT_TRACK: '', ...extra });
 
@@ -29,6 +30,8 @@ function interleaved(variants) {
   for (let i = 0; i < RUNS; i++)
     variants.forEach(([args, extraEnv], k) => {
       times[k].push(once(args, extraEnv));
+      // Let a detached sender started by this run finish before the next run is timed.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
     });
   return times.map((t) => Math.round(median(t) * 10) / 10);
 }
