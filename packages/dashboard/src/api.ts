@@ -9,19 +9,9 @@ export interface App {
   };
 }
 
-export interface Figures {
-  visitors: number;
-  visits: number;
-  views: number;
-  events: number;
-  bounceRate: number | null;
-  visitDuration: number | null;
-}
-
-export interface PageRow extends Omit<Figures, 'events'> {
-  path: string;
-  timeOnPage: number | null;
-}
+// The API's answer types, from the server's query modules (type-only: nothing of the server is bundled).
+export type { Figures } from '../../server/src/queries/overview.js';
+export type { PageRow } from '../../server/src/queries/pages.js';
 
 export interface BreakdownRow {
   value: string;
