@@ -1,24 +1,35 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 
-/** Reads a request body up to `limit` bytes; a larger body is refused with 413 before it is buffered. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads a request body up to `limit` bytes; a larger body is refused with 413 before it is buffered.
+ * Plain stream events, not an async iterator: this runs for every ingest request.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw new HttpError(413, `body is larger than ${limit} bytes`);
+    return Promise.reject(new HttpError(413, `body is larger than ${limit} bytes`));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new HttpError(413, `body is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        reject(new HttpError(413, `body is larger than ${limit} bytes`));
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    // A client that goes away mid-body: nothing to answer, but nothing may wait forever either.
+    req.once('close', () => {
+      if (!req.complete) reject(new HttpError(400, 'the body was cut off'));
+    });
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

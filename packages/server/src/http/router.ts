@@ -19,9 +19,10 @@ export interface Authenticator {
   principal(req: IncomingMessage): Promise<Principal | null>;
 }
 
-/** public: anyone; read: users, tokens and a share link of the route's app (GET only); user: any
- * user or token; owner: owners only. */
-export type Access = 'public' | 'read' | 'user' | 'owner';
+/** open: anyone, credentials never looked at (ingest: the app key is the credential); public: anyone,
+ * the principal resolved if there is one; read: users, tokens and a share link of the route's app
+ * (GET only); user: any user or token; owner: owners only. */
+export type Access = 'open' | 'public' | 'read' | 'user' | 'owner';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -118,9 +119,11 @@ export class Router {
       if (found === 'method') throw new HttpError(405, `${req.method} is not allowed here`);
       const { route, params } = found;
       const principal =
-        route.access === 'public'
-          ? await this.auth.principal(req).catch(() => null)
-          : await this.auth.principal(req);
+        route.access === 'open'
+          ? null
+          : route.access === 'public'
+            ? await this.auth.principal(req).catch(() => null)
+            : await this.auth.principal(req);
       this.authorize(route, req, params, principal);
       const ctx: RequestContext = {
         req,
@@ -152,7 +155,7 @@ export class Router {
     params: Record<string, string>,
     p: Principal | null,
   ): void {
-    if (route.access === 'public') return;
+    if (route.access === 'open' || route.access === 'public') return;
     if (!p) throw new HttpError(401, 'login required');
     if (p.kind === 'share') {
       const sameApp = route.access === 'read' && req.method === 'GET' && Number(params.id) === p.appId;

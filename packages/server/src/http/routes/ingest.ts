@@ -20,11 +20,11 @@ export function registerIngestRoutes(
   ingest: IngestPipeline,
   limits: { perAddress: RateLimiter; perApp: RateLimiter },
 ): void {
-  router.add('OPTIONS', '/api/v1/events', 'public', ({ res }) => {
+  router.add('OPTIONS', '/api/v1/events', 'open', ({ res }) => {
     res.writeHead(204, CORS);
     res.end();
   });
-  router.post('/api/v1/events', 'public', async ({ req, res, url }) => {
+  router.post('/api/v1/events', 'open', async ({ req, res, url }) => {
     for (const [k, v] of Object.entries(CORS)) res.setHeader(k, v);
     const type = String(req.headers['content-type'] ?? 'text/plain')
       .split(';')[0]
