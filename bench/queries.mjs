@@ -2,9 +2,11 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { breakdown } from '../packages/server/dist/queries/breakdown.js';
+import { breakdown, buckets } from '../packages/server/dist/queries/breakdown.js';
+import { errors } from '../packages/server/dist/queries/errors.js';
 import { overview } from '../packages/server/dist/queries/overview.js';
 import { pages } from '../packages/server/dist/queries/pages.js';
+import { realtime } from '../packages/server/dist/queries/realtime.js';
 import { timeseries } from '../packages/server/dist/queries/timeseries.js';
 import { openDb } from '../packages/server/dist/store/duckdb/db.js';
 import { DuckDBEventStore } from '../packages/server/dist/store/duckdb/events.js';
@@ -20,12 +22,12 @@ const start = end - 30 * DAY;
 
 // Generated in SQL so 10M rows take seconds: visits of 6 events (5 pageviews and a pageleave) 40 s
 // apart, 3 visits per visitor, in time order as ingest would append them; 40 paths, realistic
-// os/browser/locale/screen/version mixes; one event in 50 carries a property.
+// os/browser/locale/screen/version mixes; one event in 50 carries a property, one in 500 is an error.
 const t0 = performance.now();
 await db.writer.run(`
   INSERT INTO events
   SELECT 1, ${start} + (i // 6) * ${Math.floor((30 * DAY) / (N / 6))} + (i % 6) * 40000,
-    CASE WHEN i % 6 = 5 THEN 'pageleave' ELSE 'pageview' END,
+    CASE WHEN i % 6 = 5 THEN 'pageleave' WHEN i % 500 = 1 THEN 'error' ELSE 'pageview' END,
     '/section-' || (hash(i // 2) % 40)::VARCHAR,
     CASE WHEN i % 6 = 5 THEN (hash(i) % 600000)::INTEGER ELSE NULL END,
     (hash((i // 6) // 3) >> 1)::BIGINT, (hash(i // 6) >> 1)::BIGINT, (hash(i // 6) >> 1)::BIGINT,
@@ -37,7 +39,9 @@ await db.writer.run(`
     ['en-US', 'de-DE', 'fr-FR', 'es-ES', 'ja-JP', 'zh-CN'][1 + (hash((i // 6) // 3 + 2) % 6)::BIGINT],
     ['1920x1080', '2560x1440', '1366x768', '3840x2160'][1 + (hash((i // 6) // 3 + 3) % 4)::BIGINT],
     NULL, NULL, NULL, NULL,
-    CASE WHEN i % 50 = 0 THEN '{"products":' || (hash(i) % 5000)::VARCHAR || '}' ELSE NULL END
+    CASE WHEN i % 50 = 0 THEN '{"products":' || (hash(i) % 5000)::VARCHAR || '}'
+         WHEN i % 500 = 1 THEN '{"message":"TypeError: x' || (hash(i) % 30)::VARCHAR || ' is undefined","source":"/assets/app.js"}'
+         ELSE NULL END
   FROM range(${N}) t(i)`);
 await db.writer.run('CHECKPOINT');
 const loadSeconds = (performance.now() - t0) / 1000;
@@ -64,6 +68,13 @@ const result = {
     breakdownOs: await time(() => breakdown(store, scope, null, 'os')),
     timeseriesDay: await time(() => timeseries(store, scope, null, 'day')),
     overview7Days: await time(() => overview(store, { ...scope, from: end - 7 * DAY }, null)),
+    // The other panels of the dashboard: a language breakdown, a contract property as values and as
+    // a bucket distribution, realtime and errors.
+    breakdownLocale: await time(() => breakdown(store, scope, null, 'locale')),
+    breakdownProp: await time(() => breakdown(store, scope, null, 'prop:products')),
+    bucketsProp: await time(() => buckets(store, scope, null, 'prop:products')),
+    realtime: await time(() => realtime(store, 1, end)),
+    errors: await time(() => errors(store, scope, null)),
   },
   targetMs: 500,
 };
