@@ -216,7 +216,7 @@ describe('a collector that is down, black-holed or failing costs the CLI nothing
         expect(await eventually(() => batchesIn(spool).length >= 1, 15_000)).toBe(true);
         expect(batchesIn(spool).length).toBeLessThanOrEqual(50);
         // The first run's detached sender gives up (on the collector that is going away) first.
-        expect(await eventually(() => !senderRunning(spool), 15_000)).toBe(true);
+        expect(await eventually(() => !senderRunning(spool), 20_000)).toBe(true);
         await bad?.close();
 
         const good = await collectorDouble('ok');
