@@ -1,8 +1,10 @@
 // The detached sender: a short-lived CLI hands its spool to this process and exits at once. It
-// loads nothing of the host app (only Node built-ins and this package's own small modules), ends by
-// itself at a hard deadline whatever the collector does, and delivers new batches that arrive in the
-// spool while it runs. After a failure it leaves a back-off so that the next runs do not start
-// another sender for a while; the batches wait in the spool (bounded) for a later run.
+// loads nothing of the host app (only Node built-ins and this package's own small modules) and ends
+// by itself at a hard deadline whatever the collector does. It stays a few seconds after its last
+// delivery for the batches of the runs that follow (a CLI called in a loop or a script): while it
+// is there they spool and exit without starting another process. After a failure it leaves a
+// back-off so that the next runs do not start another sender for a while; the batches wait in the
+// spool (bounded) for a later run.
 import { join } from 'node:path';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { recordSent } from './history.js';
@@ -14,16 +16,30 @@ const [spoolDir, endpoint, userDir, deadlineMs] = process.argv.slice(2);
 const deadline = Date.now() + (Number(deadlineMs) || 10_000);
 setTimeout(() => process.exit(0), Math.max(0, deadline - Date.now())).unref();
 
+/** How long the sender waits for more batches after its last delivery, and how often it looks. */
+const LINGER_MS = 3000;
+const POLL_MS = 200;
+/** Runs see the sender as gone this long before it is, so none hands a batch to a sender that is leaving. */
+const MARGIN_MS = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function main(dir: string, url: string, home: string): Promise<void> {
-  setSenderState(dir, { pid: process.pid, until: deadline });
+  let leaveAt = Math.min(deadline, Date.now() + LINGER_MS);
+  const announce = () => setSenderState(dir, { pid: process.pid, until: leaveAt - MARGIN_MS });
+  announce();
   for (;;) {
-    let files = spooled(dir);
+    const files = spooled(dir);
     if (!files.length) {
-      // Let the next run start a sender for anything spooled from now on, then look once more.
+      if (Date.now() + POLL_MS < leaveAt - MARGIN_MS) {
+        await sleep(POLL_MS);
+        continue;
+      }
+      // Leaving: from now on a run starts its own sender; one last look for a batch that just came.
       setSenderState(dir, null);
-      files = spooled(dir);
-      if (!files.length) return;
-      setSenderState(dir, { pid: process.pid, until: deadline });
+      if (!spooled(dir).length) return;
+      leaveAt = Math.min(deadline, Date.now() + LINGER_MS);
+      announce();
+      continue;
     }
     for (const file of files) {
       if (Date.now() >= deadline) return;
@@ -46,6 +62,8 @@ async function main(dir: string, url: string, home: string): Promise<void> {
       if (v === 'sent') recordSent(home, body);
       if (v === 'retire') retire(home, key);
     }
+    leaveAt = Math.min(deadline, Date.now() + LINGER_MS);
+    announce();
   }
 }
 
