@@ -43,20 +43,21 @@ async function stored(store: DuckDBEventStore): Promise<unknown[][]> {
 const expected = (rows: EventRow[]) =>
   rows.map((r) => (JSON.parse(encodeRow(r)) as unknown[]).map((v, i) => (i === 1 ? String(v) : v)));
 
+async function open(dir: string) {
+  const db = await openDb(dir);
+  return { db, store: await DuckDBEventStore.open(db, dir) };
+}
+const close = async ({ db, store }: Awaited<ReturnType<typeof open>>) => {
+  await store.close();
+  db.writer.closeSync();
+  db.instance.closeSync();
+};
+
 describe('the journal is loaded into DuckDB by DuckDB itself', () => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) cleanup(d);
   });
-  async function open(dir: string) {
-    const db = await openDb(dir);
-    return { db, store: await DuckDBEventStore.open(db, dir) };
-  }
-  const close = async ({ db, store }: Awaited<ReturnType<typeof open>>) => {
-    await store.close();
-    db.writer.closeSync();
-    db.instance.closeSync();
-  };
 
   it('stores every kind of value exactly: unicode, NUL, quotes, newlines, nulls, extreme ids, booleans', async () => {
     const dir = tempDir();
@@ -92,5 +93,39 @@ describe('the journal is loaded into DuckDB by DuckDB itself', () => {
     const s = await open(dir);
     expect((await stored(s.store)).map((r) => r[1])).toEqual(['2', '3']);
     await close(s);
+  });
+});
+
+describe('loading and erasure at the same time', () => {
+  it('an erasure that rotates the journal during a load loses no acknowledged row', async () => {
+    const dir = tempDir();
+    try {
+      const db = await openDb(dir);
+      // Every load into `events` takes a while, so the erasure below surely lands in the middle of one.
+      const run = db.writer.run.bind(db.writer);
+      Object.assign(db.writer, {
+        run: async (...args: Parameters<typeof run>) => {
+          const result = await run(...args);
+          if (String(args[0]).startsWith('INSERT INTO events')) await new Promise((r) => setTimeout(r, 50));
+          return result;
+        },
+      });
+      const store = await DuckDBEventStore.open(db, dir);
+      await store.append([row({ ts: 1 })]);
+      const loading = store.drain(); // starts a segment and loads the one before it
+      await new Promise((r) => setTimeout(r, 10));
+      await store.append([row({ ts: 2 })]); // acknowledged, in the new segment
+      const erasure = store.deleteMachine(1, 'nobody'); // starts another segment meanwhile
+      await Promise.all([loading, erasure]);
+      expect((await stored(store)).map((r) => r[1])).toEqual(['1', '2']);
+      await store.close();
+      db.writer.closeSync();
+      db.instance.closeSync();
+      const again = await open(dir); // and after a restart, each once
+      expect((await stored(again.store)).map((r) => r[1])).toEqual(['1', '2']);
+      await close(again);
+    } finally {
+      cleanup(dir);
+    }
   });
 });

@@ -49,6 +49,7 @@ export function encodeRow(r: EventRow): string {
 
 /** A journal file to load, and how many of its first lines are in the store already. */
 export interface PendingFile {
+  segment: number;
   path: string;
   skipLines: number;
 }
@@ -72,6 +73,7 @@ export class Journal {
   private size = 0;
   private queue: Waiting[] = [];
   private syncing: Promise<void> | null = null;
+  private rotation: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly dir: string) {}
 
@@ -96,7 +98,7 @@ export class Journal {
       if (complete < bytes.length) truncateSync(path, complete);
       let skipLines = 0;
       if (segment === from.segment) for (let i = 0; i < from.offset; i++) if (bytes[i] === 0x0a) skipLines++;
-      if (complete > 0) pending.push({ path, skipLines });
+      if (complete > 0) pending.push({ segment, path, skipLines });
     }
     journal.segment = Math.max(from.segment, ...segments, 0) + 1;
     journal.handle = await open(fileOf(dir, journal.segment), DURABLE_APPEND);
@@ -148,10 +150,17 @@ export class Journal {
   }
 
   /**
-   * Starts a new segment and returns the files of the ones before it: complete, and every row in
-   * them acknowledged (a sync in flight finishes first), so they can be loaded whole.
+   * Starts a new segment. Returns its number and the segments before it still on disk: complete,
+   * and every row in them acknowledged (a sync in flight finishes first), so they can be loaded
+   * whole. Rotations run one at a time.
    */
-  async rotate(): Promise<string[]> {
+  rotate(): Promise<{ next: number; sealed: PendingFile[] }> {
+    const run = this.rotation.then(() => this.rotateNow());
+    this.rotation = run.catch(() => {});
+    return run;
+  }
+
+  private async rotateNow(): Promise<{ next: number; sealed: PendingFile[] }> {
     const next = await open(fileOf(this.dir, this.segment + 1), DURABLE_APPEND);
     while (this.syncing) await this.syncing;
     // Swapped with no await in between, so no sync can see a half-rotated journal.
@@ -160,9 +169,10 @@ export class Journal {
     this.segment += 1;
     this.size = 0;
     await old?.close();
-    return this.segments()
+    const sealed = this.segments()
       .filter((n) => n < this.segment)
-      .map((n) => fileOf(this.dir, n));
+      .map((n) => ({ segment: n, path: fileOf(this.dir, n), skipLines: 0 }));
+    return { next: this.segment, sealed };
   }
 
   /** Removes segments entirely before `position` (they are in the store). */

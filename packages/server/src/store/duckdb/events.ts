@@ -21,6 +21,8 @@ const MAX_UNLOADED = 200_000;
 export class DuckDBEventStore implements EventStore {
   /** Rows acknowledged (in the journal) and not yet loaded into DuckDB. */
   private unloadedRows = 0;
+  /** Every journal segment below this one is in DuckDB (and may be deleted from disk). */
+  private loadedBefore = 0;
   private loading: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** The writer connection: loads and deletes take turns on it. */
@@ -42,8 +44,8 @@ export class DuckDBEventStore implements EventStore {
     const { journal, pending } = await Journal.open(join(dataDir, 'journal'), from);
     const store = new DuckDBEventStore(db, journal);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
-    await store.load(pending);
-    journal.discardBefore(journal.current);
+    await store.load(pending, journal.current.segment);
+    journal.discardBefore({ segment: store.loadedBefore, offset: 0 });
     return store;
   }
 
@@ -76,27 +78,35 @@ export class DuckDBEventStore implements EventStore {
       const rows = this.unloadedRows;
       this.unloadedRows = 0;
       try {
-        // Everything acknowledged so far is in the segments before the new one: load them whole.
-        const files = await this.journal.rotate();
-        await this.load(files.map((path) => ({ path, skipLines: 0 })));
+        // Everything acknowledged so far is in the segments before the new one: load them whole
+        // (but none twice: a segment below `loadedBefore` is in already, its deletion just failed).
+        const { next, sealed } = await this.journal.rotate();
+        await this.load(
+          sealed.filter((f) => f.segment >= this.loadedBefore),
+          next,
+        );
       } catch (err) {
         // Still in the journal (a later load or a restart picks it up): count it as waiting again.
         this.unloadedRows += rows;
         throw err;
       }
-      this.journal.discardBefore(this.journal.current);
+      this.journal.discardBefore({ segment: this.loadedBefore, offset: 0 });
     }
   }
 
-  /** One DuckDB transaction: the files' rows, and that the journal is loaded up to the current segment. */
-  private load(files: PendingFile[]): Promise<void> {
+  /**
+   * One DuckDB transaction: the files' rows, and that the journal is loaded up to segment `next`
+   * (the one a rotation started; later rotations by an erasure do not move it).
+   */
+  private load(files: PendingFile[], next: number): Promise<void> {
     return this.exclusive(async () => {
       const w = this.db.writer;
       await w.run('BEGIN TRANSACTION');
       try {
         for (const f of files) await w.run(loadJournalSql(f.path, f.skipLines));
-        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, 0)', [this.journal.current.segment]);
+        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, 0)', [next]);
         await w.run('COMMIT');
+        this.loadedBefore = Math.max(this.loadedBefore, next);
       } catch (err) {
         await w.run('ROLLBACK').catch(() => {});
         throw err;
@@ -161,7 +171,8 @@ export class DuckDBEventStore implements EventStore {
       await this.db.writer.run(`DELETE FROM events WHERE ${where}`, params as any);
       return row?.n ?? 0;
     });
-    this.journal.discardBefore(this.journal.current);
+    // Every segment with a deleted row is loaded (drain above): off the disk it goes.
+    this.journal.discardBefore({ segment: this.loadedBefore, offset: 0 });
     return n;
   }
 
