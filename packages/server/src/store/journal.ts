@@ -185,6 +185,7 @@ export class Journal {
   }
 
   async close(): Promise<void> {
+    await this.rotation;
     while (this.syncing) await this.syncing;
     await this.handle?.close();
     this.handle = null;
