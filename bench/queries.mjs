@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../packages/server/dist/config.js';
 import { breakdown, buckets } from '../packages/server/dist/queries/breakdown.js';
 import { errors } from '../packages/server/dist/queries/errors.js';
 import { overview } from '../packages/server/dist/queries/overview.js';
@@ -65,6 +66,8 @@ const result = {
   medianMs: {
     overview: await time(() => overview(store, scope, null)),
     pages: await time(() => pages(store, scope, null)),
+    // As the server answers by default: above TALLY_SAMPLE_ABOVE page views, from a sample of visitors.
+    pagesAsServed: await time(() => pages(store, scope, null, 100, loadConfig({}, {}).sampleAbove)),
     breakdownOs: await time(() => breakdown(store, scope, null, 'os')),
     timeseriesDay: await time(() => timeseries(store, scope, null, 'day')),
     overview7Days: await time(() => overview(store, { ...scope, from: end - 7 * DAY }, null)),
@@ -77,6 +80,7 @@ const result = {
     errors: await time(() => errors(store, scope, null)),
   },
   targetMs: 500,
+  pagesAsServedSample: (await pages(store, scope, null, 1, loadConfig({}, {}).sampleAbove))[0]?.sample ?? 1,
 };
 report('queries', result);
 await store.close();

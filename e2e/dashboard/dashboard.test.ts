@@ -104,6 +104,36 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
     }
   });
 
+  it('a range with more page views than TALLY_SAMPLE_ABOVE shows estimates, and says so', async () => {
+    const config = tally.services.config;
+    const before = config.sampleAbove;
+    config.sampleAbove = 500; // as if started with TALLY_SAMPLE_ABOVE=500
+    try {
+      const { page, context, same } = await open('Acme Admin');
+      try {
+        const api = await same('/pages');
+        const every = Math.round(1 / api[0].sample);
+        expect(every).toBeGreaterThan(1);
+        expect(await page.getByTestId('pages-sample').innerText()).toContain(`1 in ${every} visitors`);
+        const first = await page.locator('table.pages tbody tr').first().locator('td').allInnerTexts();
+        expect(first.slice(0, 4)).toEqual([
+          api[0].path,
+          api[0].visitors.toLocaleString('en-US'),
+          api[0].visits.toLocaleString('en-US'),
+          api[0].views.toLocaleString('en-US'),
+        ]);
+        expect(api[0].views % every).toBe(0);
+        await page
+          .locator('section', { has: page.getByRole('heading', { name: 'Pages' }) })
+          .screenshot({ path: join(SCREENSHOTS, 'view-pages-sampled-light.png') });
+      } finally {
+        await context.close();
+      }
+    } finally {
+      config.sampleAbove = before;
+    }
+  });
+
   it('[Q1] [Q2] [Q5] answers which OS, which version and which Node version, in words the API proves', async () => {
     const { page, context, same } = await open('Acme Commerce backend');
     try {

@@ -28,21 +28,28 @@ export function top(
 
 export const osName = (v: string) => OS_NAMES[v] ?? v;
 
-/** Pages of the app (from its contract) that nobody or almost nobody opened in the range. */
+/**
+ * Pages of the app (from its contract) that nobody or almost nobody opened in the range. From an
+ * estimate (a sample of visitors) a page without visitors is only "rarely" opened: the sample may
+ * have missed the few who did.
+ */
 export function undiscovered(
   pages: string[],
-  seen: Array<{ path: string; visitors: number }>,
+  seen: Array<{ path: string; visitors: number; sample?: number }>,
   totalVisitors: number,
 ): Insight[] {
   const visitors = new Map(seen.map((p) => [p.path, p.visitors]));
+  const sample = seen[0]?.sample;
   return pages
     .map((path) => ({ path, v: visitors.get(path) ?? 0 }))
     .filter((p) => p.v === 0 || (totalVisitors > 0 && p.v / totalVisitors < 0.02))
     .map((p) => ({
       text:
-        p.v === 0
-          ? `Nobody opened ${p.path}`
-          : `Few open ${p.path} (${percent(p.v / totalVisitors)} of visitors)`,
+        p.v > 0
+          ? `Few open ${p.path} (${percent(p.v / totalVisitors)} of visitors)`
+          : sample
+            ? `Hardly anyone opens ${p.path} (no one in a sample of 1 in ${Math.round(1 / sample)} visitors)`
+            : `Nobody opened ${p.path}`,
       dimension: 'path',
       value: p.path,
     }));

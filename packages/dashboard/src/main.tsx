@@ -249,6 +249,12 @@ function Pages({ rows, onFilter }: { rows: PageRow[]; onFilter: (d: string, v: s
   return (
     <section class="card wide">
       <h2>Pages</h2>
+      {rows[0]?.sample && (
+        <p class="note" data-testid="pages-sample">
+          Estimated from 1 in {Math.round(1 / rows[0].sample)} visitors: this range has too many page views to
+          count each pair of page and visitor quickly.
+        </p>
+      )}
       <table class="pages">
         <thead>
           <tr>

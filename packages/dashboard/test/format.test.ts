@@ -58,4 +58,11 @@ describe('insight sentences', () => {
     );
     expect(found.map((i) => i.text)).toEqual(['Few open /b (1% of visitors)', 'Nobody opened /c']);
   });
+
+  it('never says "nobody" from a sample of visitors', () => {
+    const found = undiscovered(['/a', '/c'], [{ path: '/a', visitors: 96, sample: 1 / 32 }], 100);
+    expect(found.map((i) => i.text)).toEqual([
+      'Hardly anyone opens /c (no one in a sample of 1 in 32 visitors)',
+    ]);
+  });
 });

@@ -18,6 +18,8 @@ export interface Config {
   demo: boolean;
   /** Public URL of the server (for setup and share links). */
   publicUrl?: string;
+  /** Page views in a range above which the pages table is estimated from a sample of visitors; 0: never. */
+  sampleAbove: number;
 }
 
 export type ConfigInput = Partial<Config>;
@@ -39,5 +41,6 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ratePerApp: input.ratePerApp ?? num(env.TALLY_RATE_PER_APP, 5000),
     demo: input.demo ?? env.TALLY_DEMO === '1',
     publicUrl: input.publicUrl ?? env.TALLY_PUBLIC_URL,
+    sampleAbove: input.sampleAbove ?? num(env.TALLY_SAMPLE_ABOVE, 1_500_000),
   };
 }

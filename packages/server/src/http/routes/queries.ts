@@ -29,7 +29,7 @@ export function registerQueryRoutes(router: Router, s: Services): void {
   });
   router.get('/api/apps/:id/pages', 'read', async (ctx) => {
     const { app, scope } = await scoped(ctx);
-    return pages(s.events, scope, app.contract, limit(ctx.url));
+    return pages(s.events, scope, app.contract, limit(ctx.url), s.config.sampleAbove);
   });
   router.get('/api/apps/:id/breakdown/:dimension', 'read', async (ctx) => {
     const { app, scope } = await scoped(ctx);
