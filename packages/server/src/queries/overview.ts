@@ -14,7 +14,7 @@ export interface Figures {
 /** SQL for one visit per row within a range: its visitor, views, other events, duration (METRICS.md),
  * and with `entry` its first pageview's path (costly: only the pages table asks for it). */
 export function visitsSql(where: string, entry = false): string {
-  return `SELECT visit, min(visitor) AS visitor,
+  return `SELECT visit, any_value(visitor) AS visitor,
       count(*) FILTER (WHERE name = 'pageview') AS views,
       count(*) FILTER (WHERE name NOT IN ('pageview', 'pageleave')) AS others,
       count(*) AS events,

@@ -39,7 +39,7 @@ export async function timeseries(
   // far fewer rows than the events.
   const rows = await store.all<Record<string, unknown>>(
     `WITH v AS (
-       SELECT (ts + ${offset}) // ${unit} AS k, visit, min(visitor) AS visitor, count(*) FILTER (WHERE name = 'pageview') AS views
+       SELECT (ts + ${offset}) // ${unit} AS k, visit, any_value(visitor) AS visitor, count(*) FILTER (WHERE name = 'pageview') AS views
        FROM events WHERE ${where} GROUP BY k, visit)
      SELECT k, count(DISTINCT visitor) AS visitors, count(*) AS visits, sum(views) AS views FROM v GROUP BY k`,
     sql.params,
