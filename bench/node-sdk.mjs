@@ -89,6 +89,27 @@ const trackUs = Number(
     .pop(),
 );
 
+/** The SDK's share measured inside the process (no process start-up noise): medians of RUNS. */
+function inProcess(extraEnv) {
+  const parts = { importMs: [], trackMs: [], exitMs: [], totalMs: [] };
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench/fixtures/cli-timed.mjs')], {
+      env: env(extraEnv),
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const t = JSON.parse(r.stderr.trim().split('\n').pop());
+    for (const k of ['importMs', 'trackMs', 'exitMs']) parts[k].push(t[k]);
+    parts.totalMs.push(t.importMs + t.trackMs + t.exitMs);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
+  }
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Math.round(median(v) * 100) / 100]));
+}
+const sdkShareMs = {
+  off: inProcess({ BENCHCLI_DISABLE_TELEMETRY: 'true' }),
+  onCollectorDown: inProcess(onWith('http://127.0.0.1:9')),
+};
+
 const deps = Object.keys(
   JSON.parse(readFileSync(join(ROOT, 'packages/node/package.json'), 'utf8')).dependencies ?? {},
 );
@@ -112,6 +133,7 @@ report('node-sdk', {
     onCollector500: Math.round((onFailing - noSdk) * 10) / 10,
   },
   overheadTargetMs: 5,
+  sdkShareMs,
   trackMicroseconds: Math.round(trackUs * 100) / 100,
   importMs: Math.round((withImport - bare) * 10) / 10,
   runtimeDependencies: deps,
