@@ -6,33 +6,9 @@ import { DuckDBEventStore } from '../src/store/duckdb/events.js';
 import { encodeRow } from '../src/store/journal.js';
 import type { EventRow } from '../src/store/types.js';
 import { cleanup, tempDir } from './support/harness.js';
+import { eventRow } from './support/rows.js';
 
-const row = (over: Partial<EventRow> = {}): EventRow => ({
-  appId: 1,
-  ts: 1_795_800_000_000,
-  name: 'pageview',
-  path: '/',
-  durationMs: null,
-  visitor: 1n,
-  visit: 2n,
-  session: null,
-  os: null,
-  osVersion: null,
-  browser: null,
-  device: null,
-  arch: null,
-  runtime: null,
-  runtimeVersion: null,
-  appVersion: null,
-  locale: null,
-  screen: null,
-  ci: null,
-  docker: null,
-  machine: null,
-  project: null,
-  props: null,
-  ...over,
-});
+const row = eventRow;
 
 /** Reads every stored row back in the journal's field order. */
 async function stored(store: DuckDBEventStore): Promise<unknown[][]> {

@@ -5,6 +5,7 @@ import { openDb } from '../src/store/duckdb/db.js';
 import { DuckDBEventStore } from '../src/store/duckdb/events.js';
 import type { EventRow } from '../src/store/types.js';
 import { cleanup, tempDir } from './support/harness.js';
+import { eventRow } from './support/rows.js';
 
 const MIN = 60_000;
 const T0 = 1_795_000_000_000;
@@ -17,31 +18,9 @@ function rows(): EventRow[] {
     const visitor = createHash('sha256').update(`visitor ${i}`).digest().readBigInt64BE(0);
     const n = 1 + (i % 4);
     for (let k = 0; k < n; k++)
-      out.push({
-        appId: 1,
-        ts: T0 + i * 1000 + k * 2 * MIN,
-        name: 'pageview',
-        path: `/p${(i + k * 3) % 5}`,
-        durationMs: null,
-        visitor,
-        visit: visitor,
-        session: null,
-        os: null,
-        osVersion: null,
-        browser: null,
-        device: null,
-        arch: null,
-        runtime: null,
-        runtimeVersion: null,
-        appVersion: null,
-        locale: null,
-        screen: null,
-        ci: null,
-        docker: null,
-        machine: null,
-        project: null,
-        props: null,
-      });
+      out.push(
+        eventRow({ ts: T0 + i * 1000 + k * 2 * MIN, path: `/p${(i + k * 3) % 5}`, visitor, visit: visitor }),
+      );
   }
   return out;
 }
