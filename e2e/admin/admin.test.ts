@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminContract } from '../../examples/commerce/src/admin-contract.js';
-import { startTally, type Tally } from '../../packages/server/src/index.js';
+import type { Tally } from '../../packages/server/src/index.js';
 import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
 import { skipWithout } from '../../test-support/system.js';
+import { startTestTally } from '../../test-support/tally.js';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.js';
 
 const skip = skipWithout('chromium');
@@ -52,12 +53,7 @@ describe.skipIf(skip)('Acme Admin analytics, as the Medusa seed says', () => {
   const running: ChildProcess[] = [];
 
   beforeAll(async () => {
-    tally = await startTally({
-      dataDir,
-      port: 0,
-      adminEmail: 'a@example.com',
-      adminPassword: 'pw-long-enough',
-    });
+    tally = await startTestTally(dataDir);
     token = await tally.adminToken();
     browser = await launchBrowser();
   });

@@ -4,9 +4,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract } from '../../examples/desktop/src/contract.js';
 import { startDesktop } from '../../examples/desktop/src/server.js';
-import { startTally, type Tally } from '../../packages/server/src/index.js';
+import type { Tally } from '../../packages/server/src/index.js';
 import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
 import { skipWithout } from '../../test-support/system.js';
+import { startTestTally } from '../../test-support/tally.js';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.js';
 
 const skip = skipWithout('chromium');
@@ -31,12 +32,7 @@ describe.skipIf(skip)('Laserforge, a desktop-style app, tracked as the Rayforge 
   let token = '';
 
   beforeAll(async () => {
-    tally = await startTally({
-      dataDir,
-      port: 0,
-      adminEmail: 'a@example.com',
-      adminPassword: 'pw-long-enough',
-    });
+    tally = await startTestTally(dataDir);
     token = await tally.adminToken();
     browser = await launchBrowser();
   });

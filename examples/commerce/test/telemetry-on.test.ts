@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTally, type Tally } from '../../../packages/server/src/index.js';
+import type { Tally } from '../../../packages/server/src/index.js';
+import { startTestTally } from '../../../test-support/tally.js';
 import { contract } from '../src/contract.js';
 import { acme, eventually, filesUnder, remove, temp } from './support.js';
 
@@ -27,12 +28,7 @@ describe('acme start against a real Tally collector', () => {
   };
 
   beforeAll(async () => {
-    tally = await startTally({
-      dataDir,
-      port: 0,
-      adminEmail: 'a@example.com',
-      adminPassword: 'pw-long-enough',
-    });
+    tally = await startTestTally(dataDir);
     ({ id: appId, key } = await tally.createApp({ name: 'Acme', contract }));
     token = await tally.adminToken();
     first = await acme(['start'], {
