@@ -1,6 +1,7 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
 import { cleanup, tempDir } from './support/harness.js';
 
@@ -331,5 +332,26 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     );
     expect(await stored()).toBe(before + acknowledged);
     expect((await raw(`${tally.url}/api/health`, '', {}, 'GET')).status).toBe(200);
+  });
+
+  it('a client that hangs up halfway through its body stores nothing and harms no one', async () => {
+    const errors = vi.spyOn(console, 'error');
+    const before = await stored();
+    const { port } = new URL(tally.url);
+    const body = JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/cut' }] });
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(
+        `POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`,
+      );
+      await new Promise((r) => setTimeout(r, 5));
+      socket.destroy();
+    }
+    const ok = await raw(ingestUrl, body, { 'content-type': 'application/json' });
+    expect(ok.status).toBe(200);
+    expect(await stored()).toBe(before + 1);
+    expect(errors).not.toHaveBeenCalled(); // not logged as the server's own fault
+    errors.mockRestore();
   });
 });

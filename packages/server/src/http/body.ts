@@ -24,10 +24,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.once('error', reject);
-    // A client that goes away mid-body: nothing to answer, but nothing may wait forever either.
+    // A client that goes away mid-body ('aborted', or a close before the end): its fault, not ours;
+    // nothing to answer, but nothing may wait forever either.
+    const cutOff = () => reject(new HttpError(400, 'the body was cut off'));
+    req.once('error', cutOff);
     req.once('close', () => {
-      if (!req.complete) reject(new HttpError(400, 'the body was cut off'));
+      if (!req.complete) cutOff();
     });
   });
 }
