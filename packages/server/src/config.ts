@@ -20,6 +20,8 @@ export interface Config {
   publicUrl?: string;
   /** Page views in a range above which the pages table is estimated from a sample of visitors; 0: never. */
   sampleAbove: number;
+  /** DuckDB worker threads (default: cores + 1). */
+  dbThreads?: number;
 }
 
 export type ConfigInput = Partial<Config>;
@@ -42,5 +44,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     demo: input.demo ?? env.TALLY_DEMO === '1',
     publicUrl: input.publicUrl ?? env.TALLY_PUBLIC_URL,
     sampleAbove: input.sampleAbove ?? num(env.TALLY_SAMPLE_ABOVE, 1_500_000),
+    dbThreads:
+      input.dbThreads ?? (env.TALLY_DB_THREADS ? num(env.TALLY_DB_THREADS, 0) || undefined : undefined),
   };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
@@ -9,11 +10,18 @@ export interface Db {
   path: string;
 }
 
+/**
+ * DuckDB's worker threads: one more than the cores. Queries are started from libuv's thread pool,
+ * and one more thread than cores keeps both cores busy (measured: overview, breakdowns and
+ * timeseries at 10M events ~20% faster on 2 cores than with 2 threads).
+ */
+export const defaultDbThreads = () => availableParallelism() + 1;
+
 /** Opens (or creates) the one DuckDB file that holds everything in the embedded mode. */
-export async function openDb(dataDir: string): Promise<Db> {
+export async function openDb(dataDir: string, threads = defaultDbThreads()): Promise<Db> {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'tally.duckdb');
-  const instance = await DuckDBInstance.create(path, { threads: '2' });
+  const instance = await DuckDBInstance.create(path, { threads: String(threads) });
   const writer = await instance.connect();
   return { instance, writer, path };
 }
