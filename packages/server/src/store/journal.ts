@@ -74,6 +74,7 @@ export class Journal {
   private queue: Waiting[] = [];
   private syncing: Promise<void> | null = null;
   private rotation: Promise<unknown> = Promise.resolve();
+  private swapping: { next: FileHandle; done: () => void } | null = null;
 
   private constructor(private readonly dir: string) {}
 
@@ -125,6 +126,7 @@ export class Journal {
 
   private async syncLoop(): Promise<void> {
     while (this.queue.length) {
+      this.swap(); // a rotation waiting for a moment with no write in flight: this is one
       const group = this.queue;
       this.queue = [];
       try {
@@ -146,7 +148,20 @@ export class Journal {
         for (const w of group) w.reject(err);
       }
     }
+    this.swap();
     this.syncing = null;
+  }
+
+  /** Switches appends to the next segment, if a rotation asked; only ever between two writes. */
+  private swap(): void {
+    const waiting = this.swapping;
+    if (!waiting) return;
+    this.swapping = null;
+    const old = this.handle;
+    this.handle = waiting.next;
+    this.segment += 1;
+    this.size = 0;
+    void (old?.close() ?? Promise.resolve()).catch(() => {}).then(waiting.done);
   }
 
   /**
@@ -162,13 +177,12 @@ export class Journal {
 
   private async rotateNow(): Promise<{ next: number; sealed: PendingFile[] }> {
     const next = await open(fileOf(this.dir, this.segment + 1), DURABLE_APPEND);
-    while (this.syncing) await this.syncing;
-    // Swapped with no await in between, so no sync can see a half-rotated journal.
-    const old = this.handle;
-    this.handle = next;
-    this.segment += 1;
-    this.size = 0;
-    await old?.close();
+    // The switch happens between two group writes (at once when none is running), so a busy
+    // journal rotates without waiting for a lull, and no write sees a half-rotated journal.
+    await new Promise<void>((done) => {
+      this.swapping = { next, done };
+      if (!this.syncing) this.swap();
+    });
     const sealed = this.segments()
       .filter((n) => n < this.segment)
       .map((n) => ({ segment: n, path: fileOf(this.dir, n), skipLines: 0 }));
