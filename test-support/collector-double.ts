@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Behaviour = 'ok' | 'error500' | 'blackhole';
+export type Behaviour = 'ok' | 'error500' | 'gone410' | 'blackhole';
 
 /**
  * A stand-in collector on 127.0.0.1 for SDK tests that need a collector to misbehave (answer 500,
@@ -22,6 +22,10 @@ export async function collectorDouble(behaviour: Behaviour = 'ok') {
       }
       if (state.behaviour === 'error500') {
         res.writeHead(500).end('{"error":"boom"}');
+        return;
+      }
+      if (state.behaviour === 'gone410') {
+        res.writeHead(410).end('{"error":"this app key is retired"}');
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":1,"rejected":[]}');

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Behaviour, collectorDouble } from '../../../test-support/collector-double.js';
@@ -239,6 +239,27 @@ describe('a collector that is down, black-holed or failing costs the CLI nothing
       }
     });
   }
+
+  it('a key the collector answers 410 for is retired: recorded once, and no run sends for it again', async () => {
+    const home = temp('acme-home-');
+    const project = temp('acme-project-');
+    const gone = await collectorDouble('gone410');
+    try {
+      const first = await acme(['start'], { home, project, endpoint: gone.url });
+      expect(first.code).toBe(0);
+      expect(gone.bodies.length).toBeGreaterThan(0);
+      const config = JSON.parse(readFileSync(join(home, '.config', 'acme', 'telemetry.json'), 'utf8'));
+      expect(config.retiredKeys).toEqual(['tk_test']);
+      const seen = gone.connections;
+      const later = await acme(['start'], { home, project, endpoint: gone.url });
+      expect(later.code).toBe(0);
+      expect(gone.connections).toBe(seen);
+      expect(batchesIn(join(home, '.config', 'acme', 'spool'))).toEqual([]);
+    } finally {
+      await gone.close();
+      remove(home, project);
+    }
+  });
 
   it('the spool never exceeds its caps', async () => {
     const home = temp('acme-home-');

@@ -49,3 +49,15 @@ export function writeConfig(file: string, value: unknown): boolean {
     return false;
   }
 }
+
+/**
+ * 410: the collector retired this app key; no process sends for it again. Recorded in the user
+ * config as it is on disk now (another process may have changed it), or on `fallback` when the file
+ * cannot be read; without a fallback an unreadable file is left alone.
+ */
+export function retireKey(file: string, key: string, fallback?: UserConfig): void {
+  const cfg = readConfig<UserConfig>(file);
+  const user = cfg.ok ? (cfg.value ?? {}) : fallback;
+  if (!user) return;
+  writeConfig(file, { ...user, retiredKeys: [...new Set([...(user.retiredKeys ?? []), key])] });
+}

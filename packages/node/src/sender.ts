@@ -6,11 +6,11 @@
 // back-off so that the next runs do not start another sender for a while; the batches wait in the
 // spool (bounded) for a later run.
 import { join } from 'node:path';
-import { readConfig, type UserConfig, writeConfig } from './config.js';
+import { readConfig, retireKey, type UserConfig } from './config.js';
+import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
-import { fs } from './lazy.js';
-import { backoffMs, postWithRetry, verdict } from './send.js';
-import { claim, readSpooled, release, setSenderState, spooled } from './spool.js';
+import { backoffMs, verdict } from './send.js';
+import { setSenderState, spooled } from './spool.js';
 
 const [spoolDir, endpoint, userDir, deadlineMs] = process.argv.slice(2);
 const deadline = Date.now() + (Number(deadlineMs) || 10_000);
@@ -41,27 +41,23 @@ async function main(dir: string, url: string, home: string): Promise<void> {
       announce();
       continue;
     }
-    for (const file of files) {
-      if (Date.now() >= deadline) return;
-      const claimed = claim(file);
-      if (!claimed) continue;
-      const body = readSpooled(claimed);
-      const key = body === null ? undefined : appKey(body);
-      if (body === null || !key || retired(home).includes(key)) {
-        fs().rmSync(claimed, { force: true });
-        continue;
-      }
-      const outcome = await postWithRetry(url, body, deadline, true);
-      const v = verdict(outcome);
-      if (v === 'keep') {
-        release(claimed);
-        setSenderState(dir, { until: Date.now() + backoffMs(outcome) });
-        return; // collector down: the rest waits for a later run
-      }
-      fs().rmSync(claimed, { force: true });
-      if (v === 'sent') recordSent(home, body);
-      if (v === 'retire') retire(home, key);
+    const failed = await deliverSpooled(dir, url, deadline, {
+      hold: true,
+      skip: (body) => {
+        const key = appKey(body);
+        return !key || retired(home).includes(key);
+      },
+      settled: (body, outcome) => {
+        const v = verdict(outcome);
+        if (v === 'sent') recordSent(home, body);
+        if (v === 'retire') retireKey(join(home, 'telemetry.json'), appKey(body) as string);
+      },
+    });
+    if (failed) {
+      setSenderState(dir, { until: Date.now() + backoffMs(failed) });
+      return; // collector down: the rest waits for a later run
     }
+    if (Date.now() >= deadline) return;
     leaveAt = Math.min(deadline, Date.now() + LINGER_MS);
     announce();
   }
@@ -78,15 +74,6 @@ function appKey(body: string): string | undefined {
 function retired(home: string): string[] {
   const cfg = readConfig<UserConfig>(join(home, 'telemetry.json'));
   return (cfg.ok && cfg.value?.retiredKeys) || [];
-}
-
-/** 410: the collector retired this app key; no process sends for it again. */
-function retire(home: string, key: string): void {
-  const file = join(home, 'telemetry.json');
-  const cfg = readConfig<UserConfig>(file);
-  if (!cfg.ok) return;
-  const value = cfg.value ?? {};
-  writeConfig(file, { ...value, retiredKeys: [...new Set([...(value.retiredKeys ?? []), key])] });
 }
 
 if (spoolDir && endpoint && userDir)

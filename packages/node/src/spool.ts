@@ -146,6 +146,17 @@ export function senderBusy(dir: string, now = Date.now()): boolean {
   return !!s && now < s.until && (s.pid === undefined || alive(s.pid));
 }
 
+const atWork = (s: SenderState | null, now: number) => s?.pid !== undefined && now < s.until && alive(s.pid);
+
+/** Whether a detached sender is running now (not merely a back-off left by a failed one). */
+export const senderAtWork = (dir: string, now = Date.now()) => atWork(senderState(dir), now);
+
+/** The collector took a batch: a back-off (or the state of a sender that is gone) no longer holds. */
+export function liftBackoff(dir: string, now = Date.now()): void {
+  const s = senderState(dir);
+  if (s && !atWork(s, now)) setSenderState(dir, null);
+}
+
 export function setSenderState(dir: string, state: SenderState | null): void {
   try {
     if (state) {

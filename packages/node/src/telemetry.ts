@@ -9,24 +9,15 @@ import {
   type WireEvent,
 } from '@tally/contract';
 import { runCommand } from './command.js';
-import { readConfig, type UserConfig, writeConfig } from './config.js';
+import { readConfig, retireKey, type UserConfig, writeConfig } from './config.js';
 import { type Decision, decide } from './consent.js';
+import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
 import { newMachineId, newSalt, projectId, sessionId } from './ids.js';
-import { builtin, fs } from './lazy.js';
+import { builtin } from './lazy.js';
 import { askYesNo } from './prompt.js';
 import { type Outcome, postWithRetry, verdict } from './send.js';
-import {
-  claim,
-  dropSpool,
-  readSpooled,
-  release,
-  senderBusy,
-  senderState,
-  setSenderState,
-  spool,
-  spooled,
-} from './spool.js';
+import { dropSpool, liftBackoff, senderAtWork, senderBusy, setSenderState, spool, spooled } from './spool.js';
 import { systemContext } from './system.js';
 
 export interface TelemetryOptions {
@@ -160,18 +151,12 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       recordSent(d.userDir, text);
       // The collector is back: lift a back-off left by a failed sender, so that what waits in the
       // spool is delivered now (below) or by the sender started at exit.
-      const st = senderState(spoolDir());
-      if (st && (st.pid === undefined || !senderBusy(spoolDir()))) setSenderState(spoolDir(), null);
+      liftBackoff(spoolDir());
     } else if (v === 'keep' && d.userDir) spool(spoolDir(), text);
     else if (v === 'retire' && d.userFile) {
       off = true;
       pending = [];
-      const cfg = readConfig<UserConfig>(d.userFile);
-      const user = cfg.ok ? (cfg.value ?? {}) : (d.user ?? {});
-      writeConfig(d.userFile, {
-        ...user,
-        retiredKeys: [...new Set([...(user.retiredKeys ?? []), options.key])],
-      });
+      retireKey(d.userFile, options.key, d.user ?? {});
     }
     return v === 'sent';
   }
@@ -198,25 +183,14 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
    */
   async function drainSpool(): Promise<void> {
     const dir = spoolDir();
-    for (let s = senderState(dir); s?.pid !== undefined && senderBusy(dir); s = senderState(dir))
-      await new Promise((r) => setTimeout(r, 250).unref());
-    if (senderState(dir)) setSenderState(dir, null);
-    const deadline = Date.now() + DRAIN_MS;
-    for (const file of spooled(dir)) {
-      if (off || Date.now() >= deadline) return;
-      const claimed = claim(file);
-      if (!claimed) continue;
-      const text = readSpooled(claimed);
-      if (text === null) continue;
-      const outcome = await postWithRetry(endpoint, text, deadline);
-      if (verdict(outcome) === 'keep') {
-        release(claimed);
-        healthy = false;
-        return;
-      }
-      fs().rmSync(claimed, { force: true });
-      settle(text, outcome);
-    }
+    while (senderAtWork(dir)) await new Promise((r) => setTimeout(r, 250).unref());
+    liftBackoff(dir);
+    const failed = await deliverSpooled(dir, endpoint, Date.now() + DRAIN_MS, {
+      hold: false,
+      stop: () => off,
+      settled: settle,
+    });
+    if (failed) healthy = false;
   }
 
   function flush(deadline: number): Promise<void> {
