@@ -44,7 +44,6 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     demo: input.demo ?? env.TALLY_DEMO === '1',
     publicUrl: input.publicUrl ?? env.TALLY_PUBLIC_URL,
     sampleAbove: input.sampleAbove ?? num(env.TALLY_SAMPLE_ABOVE, 1_500_000),
-    dbThreads:
-      input.dbThreads ?? (env.TALLY_DB_THREADS ? num(env.TALLY_DB_THREADS, 0) || undefined : undefined),
+    dbThreads: input.dbThreads ?? (num(env.TALLY_DB_THREADS, 0) || undefined),
   };
 }

@@ -56,16 +56,17 @@ export interface PendingFile {
 
 interface Waiting {
   text: string;
-  resolve: (end: JournalPosition) => void;
+  resolve: () => void;
   reject: (err: unknown) => void;
 }
 
 /**
  * The write-ahead journal in front of the event store: append-only segment files of rows, one JSON
- * line each (see `encodeRow`; DuckDB reads these files itself, see `store/duckdb/load.ts`). `append` resolves once its rows are on disk (fdatasync); appends that arrive during a sync
- * share the next one (group commit), so many small requests cost one sync. The store loads the
- * journal in large chunks and records how far it got in the same transaction, so a crash at any
- * point replays exactly the rows that were acknowledged and not yet loaded.
+ * line each (see `encodeRow`; DuckDB reads these files itself, see `store/duckdb/load.ts`). `append`
+ * resolves once its rows are on disk (an O_DSYNC write); appends that arrive during a write share
+ * the next one (group commit), so many small requests cost one sync. The store loads whole sealed
+ * segments and records the first unloaded segment in the same transaction, so a crash at any point
+ * replays exactly the rows that were acknowledged and not yet loaded.
  */
 export class Journal {
   private handle: FileHandle | null = null;
@@ -114,8 +115,8 @@ export class Journal {
       .sort((a, b) => a - b);
   }
 
-  /** Resolves with the position after these rows once they are durable. */
-  append(rows: EventRow[]): Promise<JournalPosition> {
+  /** Resolves once these rows are durable. */
+  append(rows: EventRow[]): Promise<void> {
     let text = '';
     for (const r of rows) text += `${encodeRow(r)}\n`;
     return new Promise((resolve, reject) => {
@@ -132,16 +133,11 @@ export class Journal {
       try {
         const handle = this.handle;
         if (!handle) throw new Error('journal is closed');
-        const buffers = group.map((w) => Buffer.from(w.text, 'utf8'));
-        const chunk = Buffer.concat(buffers);
+        const chunk = Buffer.from(group.map((w) => w.text).join(''), 'utf8');
         // O_DSYNC: the write returns once the bytes are on disk, in one trip to the thread pool
         await handle.write(chunk, 0, chunk.length);
-        let offset = this.size;
         this.size += chunk.length;
-        group.forEach((w, i) => {
-          offset += (buffers[i] as Buffer).length;
-          w.resolve({ segment: this.segment, offset });
-        });
+        for (const w of group) w.resolve();
       } catch (err) {
         // Nothing of a failed group was acknowledged: cut off whatever part of it reached the file.
         await this.handle?.truncate(this.size).catch(() => {});
@@ -189,13 +185,14 @@ export class Journal {
     return { next: this.segment, sealed };
   }
 
-  /** Removes segments entirely before `position` (they are in the store). */
-  discardBefore(position: JournalPosition): void {
-    for (const s of this.segments()) if (s < position.segment) rmSync(fileOf(this.dir, s), { force: true });
+  /** Removes the segments before `segment` (they are in the store). */
+  discardBefore(segment: number): void {
+    for (const s of this.segments()) if (s < segment) rmSync(fileOf(this.dir, s), { force: true });
   }
 
-  get current(): JournalPosition {
-    return { segment: this.segment, offset: this.size };
+  /** The segment appends go to now. */
+  get currentSegment(): number {
+    return this.segment;
   }
 
   async close(): Promise<void> {

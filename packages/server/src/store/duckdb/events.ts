@@ -14,9 +14,10 @@ const MAX_UNLOADED = 200_000;
 
 /**
  * Events in the DuckDB file, behind the journal. `append` resolves when the rows are durable in the
- * journal (group-committed fdatasync); a loader starts a new journal segment and has DuckDB read the
- * sealed ones in one transaction that also records that the journal is loaded up to the new segment,
- * so a crash replays exactly what was acknowledged and not yet loaded. Reads first load whatever is waiting, so a query always sees every acknowledged event.
+ * journal (group commit); a loader starts a new journal segment and has DuckDB read the sealed ones
+ * in one transaction that also records that the journal is loaded up to the new segment, so a crash
+ * replays exactly what was acknowledged and not yet loaded. Reads first load whatever is waiting, so
+ * a query always sees every acknowledged event.
  */
 export class DuckDBEventStore implements EventStore {
   /** Rows acknowledged (in the journal) and not yet loaded into DuckDB. */
@@ -44,8 +45,8 @@ export class DuckDBEventStore implements EventStore {
     const { journal, pending } = await Journal.open(join(dataDir, 'journal'), from);
     const store = new DuckDBEventStore(db, journal);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
-    await store.load(pending, journal.current.segment);
-    journal.discardBefore({ segment: store.loadedBefore, offset: 0 });
+    await store.load(pending, journal.currentSegment);
+    journal.discardBefore(store.loadedBefore);
     return store;
   }
 
@@ -90,7 +91,7 @@ export class DuckDBEventStore implements EventStore {
         this.unloadedRows += rows;
         throw err;
       }
-      this.journal.discardBefore({ segment: this.loadedBefore, offset: 0 });
+      this.journal.discardBefore(this.loadedBefore);
     }
   }
 
@@ -172,7 +173,7 @@ export class DuckDBEventStore implements EventStore {
       return row?.n ?? 0;
     });
     // Every segment with a deleted row is loaded (drain above): off the disk it goes.
-    this.journal.discardBefore({ segment: this.loadedBefore, offset: 0 });
+    this.journal.discardBefore(this.loadedBefore);
     return n;
   }
 
