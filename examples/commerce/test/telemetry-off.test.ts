@@ -147,6 +147,14 @@ describe('telemetry off means off', () => {
       });
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('Decided by: unusable config directory');
+      // even where a setting asks for it: with nowhere to keep an id, telemetry cannot be on
+      const forced = await acme(['telemetry', 'status'], {
+        home: home.path,
+        project,
+        endpoint: collector.url,
+        env: { ACME_DISABLE_TELEMETRY: 'false' },
+      });
+      expect(forced.stdout).toContain('Decided by: unusable config directory');
     } finally {
       home.release();
       remove(home.path, project);

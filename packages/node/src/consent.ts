@@ -48,14 +48,32 @@ const falsy = (v: string | undefined) =>
 
 /**
  * Is telemetry on? DO_NOT_TRACK=1 > <APP>_DISABLE_TELEMETRY > project config > user config >
- * the app's default (on for opt-out apps, off for opt-in ones until the user says yes). Reads
- * files only; creates nothing.
+ * the app's default (on for opt-out apps, off for opt-in ones until the user says yes). Whatever
+ * says on, telemetry is off when it has no config folder it could write (it could keep no id).
+ * Reads and checks files only; creates nothing.
  */
 export function decide(
   app: string,
   consent: 'opt-in' | 'opt-out',
   projectDir: string,
   env: NodeJS.ProcessEnv = process.env,
+): Decision {
+  const d = wanted(app, consent, projectDir, env);
+  if (!d.enabled || (d.userFile && writable(d.userFile))) return d;
+  return {
+    ...d,
+    enabled: false,
+    source: 'unusable config directory',
+    detail: d.userDir ?? 'no home directory',
+  };
+}
+
+/** What the settings ask for, by precedence, before checking that telemetry could run at all. */
+function wanted(
+  app: string,
+  consent: 'opt-in' | 'opt-out',
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
 ): Decision {
   const prefix = app.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   const userDir = userConfigDir(app, env);
@@ -87,12 +105,8 @@ export function decide(
       source: 'environment variable',
       detail: `${prefix}_DISABLE_TELEMETRY=${disable}`,
     };
-  if (typeof user.value?.enabled === 'boolean') {
-    if (user.value.enabled && !writable(userFile)) return off('unusable config directory', userDir as string);
+  if (typeof user.value?.enabled === 'boolean')
     return { ...base, enabled: user.value.enabled, source: 'user config', detail: userFile };
-  }
-  if (consent === 'opt-out' && !writable(userFile))
-    return off('unusable config directory', userDir as string);
   return {
     ...base,
     enabled: consent === 'opt-out',
