@@ -167,16 +167,15 @@ function CustomRange({
 
 /** Visitors per minute over the last 30 minutes, drawn as bars and told as a table to screen readers. */
 function RealtimeCard({ live }: { live: Realtime }) {
-  const max = Math.max(1, ...live.perMinute.map((p) => p.visitors));
+  const peak = Math.max(0, ...live.perMinute.map((p) => p.visitors));
+  const max = Math.max(1, peak);
   const minute = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return (
     <section class="card wide realtime">
       <h2>Realtime</h2>
       <p class="now">
         <b>{count(live.active)}</b> active now <span class="muted">(last 5 minutes)</span>
-        <span class="muted peak">
-          Busiest minute: {count(Math.max(0, ...live.perMinute.map((p) => p.visitors)))}
-        </span>
+        <span class="muted peak">Busiest minute: {count(peak)}</span>
       </p>
       <div class="minutes" aria-hidden="true">
         {live.perMinute.map((p) => (
@@ -433,8 +432,8 @@ function Dashboard({
   const range = rangeOf(preset, custom, Date.now());
   const chooseCustom = () => {
     if (!customRange(...custom)) {
-      const r = range ?? (PRESETS[3] as (typeof PRESETS)[number])[2](Date.now());
-      setCustom([isoDay(r.from), isoDay(r.to - 1)]);
+      const r = range ?? rangeOf('30d', custom, Date.now());
+      if (r) setCustom([isoDay(r.from), isoDay(r.to - 1)]);
     }
     setPreset('custom');
   };
