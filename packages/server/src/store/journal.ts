@@ -1,5 +1,5 @@
-import { constants, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { constants, mkdirSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventRow } from './types.js';
 
@@ -17,6 +17,13 @@ const DURABLE_APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPE
 
 const NAME = /^(\d{10})\.log$/;
 const fileOf = (dir: string, segment: number) => join(dir, `${String(segment).padStart(10, '0')}.log`);
+/** Segment numbers among a folder's file names, in order. */
+const segmentsAmong = (names: string[]) =>
+  names
+    .map((f) => NAME.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .map(Number)
+    .sort((a, b) => a - b);
 
 /** One row as a compact JSON array (bigints as strings): one line of the journal. */
 export function encodeRow(r: EventRow): string {
@@ -90,7 +97,7 @@ export class Journal {
     mkdirSync(dir, { recursive: true });
     const journal = new Journal(dir);
     const pending: PendingFile[] = [];
-    const segments = journal.segments();
+    const segments = segmentsAmong(readdirSync(dir));
     for (const segment of segments) {
       if (segment < from.segment) continue;
       const path = fileOf(dir, segment);
@@ -107,13 +114,6 @@ export class Journal {
     return { journal, pending };
   }
 
-  private segments(): number[] {
-    return readdirSync(this.dir)
-      .map((f) => NAME.exec(f)?.[1])
-      .filter((s): s is string => !!s)
-      .map(Number)
-      .sort((a, b) => a - b);
-  }
 
   /** Resolves once these rows are durable. */
   append(rows: EventRow[]): Promise<void> {
@@ -179,15 +179,16 @@ export class Journal {
       this.swapping = { next, done };
       if (!this.syncing) this.swap();
     });
-    const sealed = this.segments()
+    const sealed = segmentsAmong(await readdir(this.dir))
       .filter((n) => n < this.segment)
       .map((n) => ({ segment: n, path: fileOf(this.dir, n), skipLines: 0 }));
     return { next: this.segment, sealed };
   }
 
-  /** Removes the segments before `segment` (they are in the store). */
-  discardBefore(segment: number): void {
-    for (const s of this.segments()) if (s < segment) rmSync(fileOf(this.dir, s), { force: true });
+  /** Removes the segments before `segment` (they are in the store), without blocking requests. */
+  async discardBefore(segment: number): Promise<void> {
+    const old = segmentsAmong(await readdir(this.dir)).filter((s) => s < segment);
+    await Promise.all(old.map((s) => rm(fileOf(this.dir, s), { force: true })));
   }
 
   /** The segment appends go to now. */

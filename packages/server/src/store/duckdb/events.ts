@@ -46,7 +46,7 @@ export class DuckDBEventStore implements EventStore {
     const store = new DuckDBEventStore(db, journal);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
     await store.load(pending, journal.currentSegment);
-    journal.discardBefore(store.loadedBefore);
+    await journal.discardBefore(store.loadedBefore);
     return store;
   }
 
@@ -91,7 +91,8 @@ export class DuckDBEventStore implements EventStore {
         this.unloadedRows += rows;
         throw err;
       }
-      this.journal.discardBefore(this.loadedBefore);
+      // A segment that could not be deleted now is deleted by the next load (it is never reloaded).
+      await this.journal.discardBefore(this.loadedBefore).catch(() => {});
     }
   }
 
@@ -173,7 +174,7 @@ export class DuckDBEventStore implements EventStore {
       return row?.n ?? 0;
     });
     // Every segment with a deleted row is loaded (drain above): off the disk it goes.
-    this.journal.discardBefore(this.loadedBefore);
+    await this.journal.discardBefore(this.loadedBefore);
     return n;
   }
 
