@@ -114,7 +114,6 @@ export class Journal {
     return { journal, pending };
   }
 
-
   /** Resolves once these rows are durable. */
   append(rows: EventRow[]): Promise<void> {
     let text = '';
