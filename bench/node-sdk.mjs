@@ -24,7 +24,13 @@ function once(args, extraEnv) {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-/** Runs the variants interleaved, round after round, so machine drift hits each alike; medians. */
+const round1 = (x) => Math.round(x * 10) / 10;
+
+/**
+ * Runs the variants interleaved, round after round, so machine drift hits each alike. Returns each
+ * variant's median, and its overhead: the median over rounds of (variant − first variant) in the same
+ * round, which drift between rounds does not move the way it moves a difference of two medians.
+ */
 function interleaved(variants) {
   const times = variants.map(() => []);
   for (let i = 0; i < RUNS; i++)
@@ -33,7 +39,8 @@ function interleaved(variants) {
       // Let a detached sender started by this run finish before the next run is timed.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
     });
-  return times.map((t) => Math.round(median(t) * 10) / 10);
+  const paired = times.map((t) => round1(median(t.map((x, i) => x - times[0][i]))));
+  return { medians: times.map((t) => round1(median(t))), paired };
 }
 
 /** A stand-in collector in its own process; resolves to its URL and a way to stop it. */
@@ -55,7 +62,7 @@ const onWith = (endpoint) => {
 };
 const track = join(ROOT, 'bench/fixtures/cli-track.mjs');
 
-const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport] = interleaved([
+const { medians, paired } = interleaved([
   [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
   [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
   [[track], onWith('http://127.0.0.1:9')], // nothing listens on the discard port: collector down
@@ -66,6 +73,8 @@ const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImp
   [['--input-type=module', '-e', '']],
   [['--input-type=module', '-e', "await import('@tally/node')"]],
 ]);
+const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport] = medians;
+const [, offOver, onOver, onUpOver, onBlackholedOver, onFailingOver] = paired;
 
 // One track() call, in process, telemetry on, sending never reached (flush interval far away).
 const trackUs = Number(
@@ -125,17 +134,18 @@ report('node-sdk', {
     onCollector500: onFailing,
     acmeVersionCommand: acmeVersion,
   },
+  // Median of per-round differences against the no-SDK run of the same round.
   overheadMs: {
-    off: Math.round((off - noSdk) * 10) / 10,
-    onCollectorUp: Math.round((onUp - noSdk) * 10) / 10,
-    onCollectorDown: Math.round((on - noSdk) * 10) / 10,
-    onCollectorBlackholed: Math.round((onBlackholed - noSdk) * 10) / 10,
-    onCollector500: Math.round((onFailing - noSdk) * 10) / 10,
+    off: offOver,
+    onCollectorUp: onUpOver,
+    onCollectorDown: onOver,
+    onCollectorBlackholed: onBlackholedOver,
+    onCollector500: onFailingOver,
   },
   overheadTargetMs: 5,
   sdkShareMs,
   trackMicroseconds: Math.round(trackUs * 100) / 100,
-  importMs: Math.round((withImport - bare) * 10) / 10,
+  importMs: round1(withImport - bare),
   runtimeDependencies: deps,
 });
 for (const h of homes) rmSync(h, { recursive: true, force: true });

@@ -110,7 +110,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       if (!d.enabled && d.userDir) dropSpool(join(d.userDir, 'spool'));
       return false;
     }
-    const existing = readConfig<UserConfig>(d.userFile);
+    // The decision read the user config already, unless a project config decided before it.
+    const existing = d.user ? { ok: true as const, value: d.user } : readConfig<UserConfig>(d.userFile);
     if (!existing.ok) {
       off = true;
       return false;
@@ -206,13 +207,14 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   function onExit(): void {
     try {
       if (off) return;
-      for (const events of sending) spool(spoolDir(), body(events));
-      if (pending.length) spool(spoolDir(), body(pending));
+      let wrote = false;
+      for (const events of sending) wrote = spool(spoolDir(), body(events)) || wrote;
+      if (pending.length) wrote = spool(spoolDir(), body(pending)) || wrote;
       pending = [];
       sending.clear();
       const d = current();
       const dir = spoolDir();
-      if (!d.userDir || senderBusy(dir) || !spooled(dir).length) return;
+      if (!d.userDir || senderBusy(dir) || (!wrote && !spooled(dir).length)) return;
       const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
       const sender = builtin<typeof import('node:url')>('node:url').fileURLToPath(
         new URL('./sender.js', import.meta.url),
