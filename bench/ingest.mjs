@@ -3,13 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, ROOT, report, startProcess } from './lib.mjs';
+import { cpuMs, load, ROOT, report, startProcess } from './lib.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 8);
 // Many clients at once, as a collector sees them; the same load drives both servers.
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 128);
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
 const bare = await startProcess([join(ROOT, 'bench/bare-server.mjs')]);
+const bareJson = await startProcess([join(ROOT, 'bench/bare-server.mjs'), 'json']);
 const tally = await startProcess([join(ROOT, 'packages/server/dist/cli/main.js'), 'serve'], {
   TALLY_DATA_DIR: dataDir,
   TALLY_PORT: '0',
@@ -39,9 +40,18 @@ try {
     events: Array.from({ length: 100 }, (_, i) => ({ name: 'pageview', path: `/bench/${i % 10}` })),
   });
 
-  const ref = await load({ url: `${bare.url}/api/v1/events`, body: single, duration, connections });
-  const one = await load({ url: `${tally.url}/api/v1/events`, body: single, duration, connections });
-  const batched = await load({ url: `${tally.url}/api/v1/events`, body: batch, duration, connections: 32 });
+  /** A load, and the server's CPU time per request over it (all its threads, in µs). */
+  const measured = async (server, body, conns) => {
+    const before = cpuMs(server.child.pid);
+    const r = await load({ url: `${server.url}/api/v1/events`, body, duration, connections: conns });
+    const used = cpuMs(server.child.pid);
+    const perRequest = before === null || used === null ? null : ((used - before) * 1000) / r.requests.total;
+    return { ...r, cpuMicrosPerRequest: perRequest === null ? null : Math.round(perRequest) };
+  };
+  const ref = await measured(bare, single, connections);
+  const refJson = await measured(bareJson, single, connections);
+  const one = await measured(tally, single, connections);
+  const batched = await measured(tally, batch, 32);
   const ok = (r) => r['2xx'] / (r.requests.total || 1);
   // Every acknowledged event is stored: the overview counts them (its read loads what is waiting).
   const now = Date.now();
@@ -57,6 +67,17 @@ try {
     tallySingleEventRequestsPerSecond: one.requests.average,
     ratio: one.requests.average / ref.requests.average,
     ratioTarget: 0.5,
+    // Context for the ratio: the same bare server answering 200 with the JSON Tally answers, and
+    // each server's CPU time per request (all threads; the load tool shares the machine).
+    bareJsonRequestsPerSecond: refJson.requests.average,
+    ratioToBareJson: one.requests.average / refJson.requests.average,
+    cpuMicrosPerRequest: {
+      bare: ref.cpuMicrosPerRequest,
+      bareJson: refJson.cpuMicrosPerRequest,
+      tallySingle: one.cpuMicrosPerRequest,
+      tallyBatchedPerEvent:
+        batched.cpuMicrosPerRequest === null ? null : Math.round(batched.cpuMicrosPerRequest / 100),
+    },
     batchedEventsPerSecond: batched.requests.average * 100,
     batchedTarget: 150_000,
     tallySingleP99ms: one.latency.p99,
@@ -67,6 +88,7 @@ try {
   });
 } finally {
   bare.child.kill();
+  bareJson.child.kill();
   tally.child.kill();
   rmSync(dataDir, { recursive: true, force: true });
 }
