@@ -1,4 +1,10 @@
-/** Failed logins per client address and per email: 10 in 15 minutes, then wait. A success resets. */
+import { setRecent } from '../recent-map.js';
+
+/**
+ * Failed logins per client address and per email: 10 in 15 minutes, then wait. A success resets.
+ * At most `capacity` keys are kept, least recently failed dropped first: failures sprayed from many
+ * addresses never reset the count of the account they aim at.
+ */
 export class LoginLimit {
   private failures = new Map<string, number[]>();
 
@@ -6,6 +12,7 @@ export class LoginLimit {
     private readonly max = 10,
     private readonly windowMs = 15 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly capacity = 50_000,
   ) {}
 
   private recent(key: string): number[] {
@@ -28,8 +35,11 @@ export class LoginLimit {
   }
 
   fail(keys: string[]): void {
-    if (this.failures.size > 50_000) this.failures.clear(); // bounded under a flood of addresses
-    for (const key of keys) this.failures.set(key, [...this.recent(key), this.now()]);
+    for (const key of keys) setRecent(this.failures, key, [...this.recent(key), this.now()], this.capacity);
+  }
+
+  get size(): number {
+    return this.failures.size;
   }
 
   succeed(keys: string[]): void {

@@ -1,10 +1,18 @@
-/** Token buckets by name (client address, app key): `rate` requests a second, bursts up to 2×rate. */
+import { setRecent } from '../recent-map.js';
+
+/**
+ * Token buckets by name (client address, app key): `rate` requests a second, bursts up to 2×rate.
+ * At most `capacity` names are kept, least recently seen dropped first: a flood of new addresses
+ * pushes out one-off visitors, never the address that keeps asking (its limit is not lifted).
+ */
 export class RateLimiter {
+  /** In order of last use (see setRecent). */
   private buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     private readonly rate: number,
     private readonly now: () => number = Date.now,
+    private readonly capacity = 100_000,
   ) {}
 
   /** 0 when allowed (and a token is taken), else the seconds to wait. */
@@ -12,12 +20,15 @@ export class RateLimiter {
     const now = this.now();
     const burst = this.rate * 2;
     const b = this.buckets.get(name) ?? { tokens: burst, at: now };
+    setRecent(this.buckets, name, b, this.capacity);
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * this.rate);
     b.at = now;
-    if (this.buckets.size > 100_000) this.buckets.clear(); // bounded memory under a spoofed-address flood
-    this.buckets.set(name, b);
     if (b.tokens < 1) return Math.max(1, Math.ceil((1 - b.tokens) / this.rate));
     b.tokens -= 1;
     return 0;
+  }
+
+  get size(): number {
+    return this.buckets.size;
   }
 }
