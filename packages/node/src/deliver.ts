@@ -1,8 +1,11 @@
+import { completeSpooled } from './context.js';
 import { fs } from './lazy.js';
 import { type Outcome, postWithRetry, verdict } from './send.js';
 import { claim, readSpooled, release, spooled } from './spool.js';
 
 export interface Delivery {
+  /** The user config folder: its salt gives a spooled batch its project id (see context.ts). */
+  userDir: string;
   /** Keep the process alive while a request is out (the detached sender does; a host does not). */
   hold: boolean;
   /** A batch not to send at all (it is deleted). */
@@ -23,7 +26,8 @@ export async function deliverSpooled(dir: string, url: string, deadline: number,
     if (d.stop?.() || Date.now() >= deadline) return null;
     const claimed = claim(file);
     if (!claimed) continue;
-    const body = readSpooled(claimed);
+    const spooledText = readSpooled(claimed);
+    const body = spooledText === null ? null : completeSpooled(spooledText, d.userDir);
     if (body === null || d.skip?.(body)) {
       fs().rmSync(claimed, { force: true });
       continue;

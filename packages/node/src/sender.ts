@@ -42,6 +42,7 @@ async function main(dir: string, url: string, home: string): Promise<void> {
       continue;
     }
     const failed = await deliverSpooled(dir, url, deadline, {
+      userDir: home,
       hold: true,
       skip: (body) => {
         const key = appKey(body);

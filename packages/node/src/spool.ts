@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { fs } from './lazy.js';
 
 /**
- * The on-disk spool: batches that could not be sent yet, one file each, named `<ms>-<pid>-<n>.json`
- * so that names sort oldest first. A sender claims a file by renaming it to `<name>.<pid>` (only one
- * process wins a rename), so two senders never deliver the same batch.
+ * The on-disk spool: batches that could not be sent yet, one file each, named
+ * `<ms>-<pid>-<n>-<bytes>.json` so that names sort oldest first and say their size. A sender claims
+ * a file by renaming it to `<name>.<pid>` (only one process wins a rename), so two senders never
+ * deliver the same batch.
  */
 export const SPOOL_CAPS = { files: 50, bytes: 256 * 1024, ageMs: 7 * 86_400_000 };
 
@@ -73,16 +74,24 @@ export function release(claimed: string): void {
   }
 }
 
+/** A batch's size, from its name when it has one (`<ms>-<pid>-<n>-<bytes>.json`: no stat at exit). */
+function sizeOf(file: string): number {
+  const named = /-\d+-\d+-(\d+)\.json$/.exec(file);
+  if (named) return Number(named[1]);
+  try {
+    return fs().statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Keeps the spool within its caps (count, bytes, age): the oldest batches go first. */
 export function trimSpool(dir: string, now = Date.now()): void {
-  const files = spooled(dir, now).map((f) => {
-    const at = Number(/(\d+)-[^/\\]*$/.exec(f)?.[1] ?? 0);
-    try {
-      return { f, size: fs().statSync(f).size, at };
-    } catch {
-      return { f, size: 0, at };
-    }
-  });
+  const files = spooled(dir, now).map((f) => ({
+    f,
+    size: sizeOf(f),
+    at: Number(/(\d+)-[^/\\]*$/.exec(f)?.[1] ?? 0),
+  }));
   let bytes = files.reduce((s, x) => s + x.size, 0);
   let count = files.length;
   for (const x of files) {
@@ -97,7 +106,8 @@ export function trimSpool(dir: string, now = Date.now()): void {
 export function spool(dir: string, body: string, now = Date.now()): boolean {
   try {
     fs().mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs().writeFileSync(join(dir, `${now}-${process.pid}-${seq++}.json`), body, { mode: 0o600 });
+    const name = `${now}-${process.pid}-${seq++}-${Buffer.byteLength(body)}.json`;
+    fs().writeFileSync(join(dir, name), body, { mode: 0o600 });
     trimSpool(dir, now);
     return true;
   } catch {

@@ -35,10 +35,9 @@ function inDocker(): boolean {
   }
 }
 
-/** The context the seed lists: OS platform and release, CPU, Node version, CI, Docker, WSL. */
-export function systemContext(env: NodeJS.ProcessEnv = process.env) {
+/** The facts of this machine and runtime: the same in any process of it started from this Node. */
+export function machineContext() {
   const { arch, availableParallelism, cpus, platform, release } = os();
-  const ci = detectCi(env);
   return {
     os: platform(),
     osVersion: release(),
@@ -46,9 +45,18 @@ export function systemContext(env: NodeJS.ProcessEnv = process.env) {
     cpus: typeof availableParallelism === 'function' ? availableParallelism() : cpus().length,
     runtime: 'node',
     runtimeVersion: process.versions.node,
-    ci: ci.ci,
-    ...(ci.name ? { ciName: ci.name } : {}),
     docker: platform() === 'linux' && inDocker(),
     wsl: platform() === 'linux' && /microsoft/i.test(release()),
   };
+}
+
+/** Whether this runs in CI, and which, as context fields. */
+export function ciContext(env: NodeJS.ProcessEnv = process.env) {
+  const ci = detectCi(env);
+  return { ci: ci.ci, ...(ci.name ? { ciName: ci.name } : {}) };
+}
+
+/** The context the seed lists: OS platform and release, CPU, Node version, CI, Docker, WSL. */
+export function systemContext(env: NodeJS.ProcessEnv = process.env) {
+  return { ...machineContext(), ...ciContext(env) };
 }

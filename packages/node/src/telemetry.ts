@@ -11,14 +11,15 @@ import {
 import { runCommand } from './command.js';
 import { readConfig, retireKey, type UserConfig, writeConfig } from './config.js';
 import { type Decision, decide } from './consent.js';
+import { completeContext, DEFERRED_FIELDS, type Deferred, declared, onlyDeclared } from './context.js';
 import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
-import { newMachineId, newSalt, projectId, sessionId } from './ids.js';
+import { newMachineId, newSalt, sessionId } from './ids.js';
 import { builtin } from './lazy.js';
 import { askYesNo } from './prompt.js';
 import { type Outcome, postWithRetry, verdict } from './send.js';
 import { dropSpool, liftBackoff, senderAtWork, senderBusy, setSenderState, spool, spooled } from './spool.js';
-import { systemContext } from './system.js';
+import { ciContext } from './system.js';
 
 export interface TelemetryOptions {
   /** Product name: config folder, environment prefix (<APP>_DISABLE_TELEMETRY) and notice text. */
@@ -85,6 +86,10 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     return decision;
   };
 
+  /** The context known cheaply at start; `deferred` says what a sender adds (see context.ts). */
+  let partial: BatchContext | null = null;
+  let deferred: Deferred | null = null;
+  /** The whole context, found the first time this process itself sends. */
   let context: BatchContext | null = null;
   let pending: WireEvent[] = [];
   /** Batches being sent right now: spooled at exit if the send has not finished (at least once). */
@@ -102,7 +107,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   /** Everything that creates state happens here, once, and only when telemetry is on. */
   function start(): boolean {
     if (off) return false;
-    if (context) return true;
+    if (partial) return true;
     const d = current();
     if (!d.enabled || !d.userDir || !d.userFile || d.user?.retiredKeys?.includes(options.key)) {
       off = true;
@@ -122,26 +127,40 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     user.salt ??= newSalt();
     const showNotice = (user.noticeVersion ?? 0) < policyVersion && !debug;
     if (showNotice) user.noticeVersion = policyVersion;
-    const project = projectId(projectDir, user.salt, user.projects);
-    if (project.cache) user.projects = project.cache;
-    if ((fresh || showNotice || project.cache) && !writeConfig(d.userFile, user)) {
+    if ((fresh || showNotice) && !writeConfig(d.userFile, user)) {
       off = true; // unwritable config folder: quietly off
       return false;
     }
     d.user = user;
     if (showNotice) process.stderr.write(`${options.notice ?? defaultNotice(options.app, prefix)}\n`);
-    context = onlyDeclared(contract, {
+    partial = onlyDeclared(contract, {
       session: sessionId(),
       machine: user.machineId,
-      project: project.id,
-      ...systemContext(env),
+      ...ciContext(env),
       appVersion: options.version,
       sdk: SDK,
     });
+    deferred = { projectDir, fields: DEFERRED_FIELDS.filter((k) => declared(contract, k)) };
     return true;
   }
 
-  const body = (events: WireEvent[]) => JSON.stringify({ app: options.key, context, events });
+  /** The whole context, for a batch this process sends (or prints in debug mode). */
+  function fullContext(): BatchContext {
+    if (context) return context;
+    const d = current();
+    const found = completeContext(partial ?? {}, deferred as Deferred, d.user ?? {});
+    if (found.projects && d.user && d.userFile) {
+      d.user.projects = found.projects;
+      writeConfig(d.userFile, d.user); // a cache: a failed write only costs the walk again
+    }
+    context = found.context;
+    return context;
+  }
+
+  const body = (events: WireEvent[]) => JSON.stringify({ app: options.key, context: fullContext(), events });
+  /** A batch for the spool: whoever sends it fills in the deferred fields. */
+  const spoolBody = (events: WireEvent[]) =>
+    context ? body(events) : JSON.stringify({ app: options.key, context: partial, events, defer: deferred });
 
   /** Handles the collector's answer to one batch; true when it took it. */
   function settle(text: string, outcome: Outcome): boolean {
@@ -187,6 +206,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     while (senderAtWork(dir)) await new Promise((r) => setTimeout(r, 250).unref());
     liftBackoff(dir);
     const failed = await deliverSpooled(dir, endpoint, Date.now() + DRAIN_MS, {
+      userDir: current().userDir as string,
       hold: false,
       stop: () => off,
       settled: settle,
@@ -208,8 +228,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     try {
       if (off) return;
       let wrote = false;
-      for (const events of sending) wrote = spool(spoolDir(), body(events)) || wrote;
-      if (pending.length) wrote = spool(spoolDir(), body(pending)) || wrote;
+      for (const events of sending) wrote = spool(spoolDir(), spoolBody(events)) || wrote;
+      if (pending.length) wrote = spool(spoolDir(), spoolBody(pending)) || wrote;
       pending = [];
       sending.clear();
       const d = current();
@@ -269,10 +289,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         timer = null;
         // A collector that just failed (down, 5xx, 429) is not waited on: the exit hook spools.
         if (off || !healthy) return;
+        // The host awaits this, so the guard is a ref'd timer: an unref'd one would let a script that
+        // awaits shutdown() at top level end with the await unsettled (exit code 13), not its own.
+        let guard: NodeJS.Timeout | undefined;
         await Promise.race([
           flush(Date.now() + SHUTDOWN_MS),
-          new Promise((r) => setTimeout(r, SHUTDOWN_MS).unref()),
+          new Promise((r) => {
+            guard = setTimeout(r, SHUTDOWN_MS);
+          }),
         ]);
+        clearTimeout(guard);
       } catch {
         // never hurt the host
       }
@@ -321,19 +347,6 @@ function senderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'SYSTEMROOT', 'PATH'])
     if (env[k]) out[k] = env[k];
   return out;
-}
-
-/** Only the context fields the contract declares leave the process; identifiers only where allowed. */
-function onlyDeclared(contract: Contract, ctx: BatchContext): BatchContext {
-  const keep = new Set<string>(['session', 'sdk', ...contract.context]);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(ctx)) {
-    if (v === undefined) continue;
-    if ((k === 'machine' || k === 'project') && !contract.identifiers[k]) continue;
-    if (contract.context.length && !keep.has(k)) continue;
-    out[k] = v;
-  }
-  return out as BatchContext;
 }
 
 function defaultNotice(app: string, prefix: string): string {

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { BatchContext, Contract } from '@tally/contract';
+import { readConfig, type UserConfig, writeConfig } from './config.js';
+import { projectId } from './ids.js';
+import { machineContext } from './system.js';
+
+/**
+ * Context fields that cost file reads, a git walk or a module load to find: a run that only spools
+ * leaves them to whoever sends the batch (the detached sender, or this process when it sends), so a
+ * short CLI never waits on them. They describe this machine and project, so any process here finds
+ * the same values.
+ */
+export const DEFERRED_FIELDS = [
+  'os',
+  'osVersion',
+  'arch',
+  'cpus',
+  'runtime',
+  'runtimeVersion',
+  'docker',
+  'wsl',
+  'project',
+] as const;
+
+/** What a spooled batch still needs: where its project is, and which deferred fields it may carry. */
+export interface Deferred {
+  projectDir: string;
+  fields: string[];
+}
+
+/** Whether a context field may leave the process under this contract (identifiers only where allowed). */
+export function declared(contract: Contract, field: string): boolean {
+  if ((field === 'machine' || field === 'project') && !contract.identifiers[field]) return false;
+  return !contract.context.length || ['session', 'sdk', ...contract.context].includes(field);
+}
+
+/** Only the context fields the contract declares, none undefined. */
+export function onlyDeclared(contract: Contract, ctx: Record<string, unknown>): BatchContext {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ctx)) if (v !== undefined && declared(contract, k)) out[k] = v;
+  return out as BatchContext;
+}
+
+/**
+ * Fills the deferred fields a batch may carry. Returns the project ids cache when it gained an entry
+ * (to be kept in the user config), as `projectId` does.
+ */
+export function completeContext(
+  partial: BatchContext,
+  deferred: Deferred,
+  user: UserConfig,
+): { context: BatchContext; projects?: Record<string, string> } {
+  const wanted = new Set(deferred.fields);
+  const found: Record<string, unknown> = { ...machineContext() };
+  let projects: Record<string, string> | undefined;
+  if (wanted.has('project') && user.salt) {
+    const project = projectId(deferred.projectDir, user.salt, user.projects);
+    found.project = project.id;
+    projects = project.cache;
+  }
+  const context: Record<string, unknown> = { ...partial };
+  for (const k of DEFERRED_FIELDS) if (wanted.has(k) && found[k] !== undefined) context[k] = found[k];
+  return { context: context as BatchContext, ...(projects ? { projects } : {}) };
+}
+
+/**
+ * A spooled batch as it is sent: a batch spooled with deferred fields gets them now (from the user
+ * config in `userDir` for the project id's salt). Null when the file is not a batch.
+ */
+export function completeSpooled(text: string, userDir: string): string | null {
+  let batch: { context?: BatchContext; defer?: Deferred };
+  try {
+    batch = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!batch || typeof batch !== 'object') return null;
+  const { defer, ...rest } = batch;
+  if (!defer) return text;
+  const file = join(userDir, 'telemetry.json');
+  const cfg = readConfig<UserConfig>(file);
+  const user = (cfg.ok && cfg.value) || {};
+  const { context, projects } = completeContext(rest.context ?? {}, defer, user);
+  if (projects && cfg.ok) writeConfig(file, { ...user, projects });
+  return JSON.stringify({ ...rest, context });
+}
