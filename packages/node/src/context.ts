@@ -22,7 +22,11 @@ export const DEFERRED_FIELDS = [
   'project',
 ] as const;
 
-/** What a spooled batch still needs: where its project is, and which deferred fields it may carry. */
+/**
+ * What a spooled batch still needs: where its project is, and which deferred fields it may carry.
+ * The folder stays in the spool file (mode 600, in the user's config folder) until the batch is sent;
+ * it is stripped before sending and never leaves the machine.
+ */
 export interface Deferred {
   projectDir: string;
   fields: string[];
