@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BatchContext, Contract } from '@tally/contract';
+import type { BatchContext, ContextFields, Contract } from '@tally/contract';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { projectId } from './ids.js';
 import { machineContext } from './system.js';
@@ -20,7 +20,7 @@ export const DEFERRED_FIELDS = [
   'docker',
   'wsl',
   'project',
-] as const;
+] as const satisfies ReadonlyArray<keyof ContextFields>;
 
 /**
  * What a spooled batch still needs: where its project is, and which deferred fields it may carry.

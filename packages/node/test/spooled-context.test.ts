@@ -8,6 +8,26 @@ import { collectorDouble } from '../../../test-support/collector-double.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.meta.url));
 
+/** Runs the fixture CLI with a HOME of its own, telemetry on (nothing in the environment says off). */
+function runTool(
+  mode: 'exit' | 'send',
+  o: { home: string; cwd: string; endpoint: string; contract: object },
+) {
+  return spawnSync(process.execPath, [FIXTURE, mode, JSON.stringify(o.contract)], {
+    cwd: o.cwd,
+    env: {
+      ...process.env,
+      HOME: o.home,
+      XDG_CONFIG_HOME: '',
+      DO_NOT_TRACK: '',
+      CI: '',
+      TOOL_ENDPOINT: o.endpoint,
+    },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+}
+
 type Batch = {
   app: string;
   context: Record<string, unknown>;
@@ -36,19 +56,7 @@ describe('a batch delivered by the detached sender', () => {
 
   /** Runs the CLI and waits for its batch (told apart by the message) to reach the collector. */
   async function deliveredFrom(mode: 'exit' | 'send', home: string, project: string, contract: object) {
-    const r = spawnSync(process.execPath, [FIXTURE, mode, JSON.stringify(contract)], {
-      cwd: project,
-      env: {
-        ...process.env,
-        HOME: home,
-        XDG_CONFIG_HOME: '',
-        DO_NOT_TRACK: '',
-        CI: '',
-        TOOL_ENDPOINT: collector.url,
-      },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+    const r = runTool(mode, { home, cwd: project, endpoint: collector.url, contract });
     expect(r.status).toBe(0);
     const find = () =>
       (collector.bodies as Batch[]).find(
@@ -96,18 +104,7 @@ describe('shutdown() awaited at the top level of a script', () => {
     const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
     try {
       const started = Date.now();
-      const r = spawnSync(process.execPath, [FIXTURE, 'send', JSON.stringify({ app: 'Tool' })], {
-        env: {
-          ...process.env,
-          HOME: home,
-          XDG_CONFIG_HOME: '',
-          DO_NOT_TRACK: '',
-          CI: '',
-          TOOL_ENDPOINT: collector.url,
-        },
-        encoding: 'utf8',
-        timeout: 15_000,
-      });
+      const r = runTool('send', { home, cwd: home, endpoint: collector.url, contract: { app: 'Tool' } });
       expect(r.status).toBe(0); // not 13 (a top-level await left unsettled)
       expect(r.stderr).not.toContain('unsettled');
       expect(Date.now() - started).toBeLessThan(5000);
