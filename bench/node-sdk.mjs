@@ -25,11 +25,13 @@ function once(args, extraEnv) {
 }
 
 const round1 = (x) => Math.round(x * 10) / 10;
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)];
 
 /**
  * Runs the variants interleaved, round after round, so machine drift hits each alike. Returns each
  * variant's median, and its overhead: the median over rounds of (variant − first variant) in the same
- * round, which drift between rounds does not move the way it moves a difference of two medians.
+ * round, which drift between rounds does not move the way it moves a difference of two medians,
+ * with the quartiles of those differences (how far one run's overhead can be trusted on this host).
  */
 function interleaved(variants) {
   const times = variants.map(() => []);
@@ -39,8 +41,12 @@ function interleaved(variants) {
       // Let a detached sender started by this run finish before the next run is timed.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
     });
-  const paired = times.map((t) => round1(median(t.map((x, i) => x - times[0][i]))));
-  return { medians: times.map((t) => round1(median(t))), paired };
+  const diffs = times.map((t) => t.map((x, i) => x - times[0][i]));
+  return {
+    medians: times.map((t) => round1(median(t))),
+    paired: diffs.map((d) => round1(median(d))),
+    quartiles: diffs.map((d) => [round1(quantile(d, 0.25)), round1(quantile(d, 0.75))]),
+  };
 }
 
 /** A stand-in collector in its own process; resolves to its URL and a way to stop it. */
@@ -62,7 +68,7 @@ const onWith = (endpoint) => {
 };
 const track = join(ROOT, 'bench/fixtures/cli-track.mjs');
 
-const { medians, paired } = interleaved([
+const { medians, paired, quartiles } = interleaved([
   [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
   [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
   [[track], onWith('http://127.0.0.1:9')], // nothing listens on the discard port: collector down
@@ -141,6 +147,13 @@ report('node-sdk', {
     onCollectorDown: onOver,
     onCollectorBlackholed: onBlackholedOver,
     onCollector500: onFailingOver,
+  },
+  overheadQuartilesMs: {
+    off: quartiles[1],
+    onCollectorDown: quartiles[2],
+    onCollectorUp: quartiles[3],
+    onCollectorBlackholed: quartiles[4],
+    onCollector500: quartiles[5],
   },
   overheadTargetMs: 5,
   sdkShareMs,
