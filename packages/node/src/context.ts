@@ -69,7 +69,7 @@ export function completeContext(
 
 /**
  * A spooled batch as it is sent: a batch spooled with deferred fields gets them now (from the user
- * config in `userDir` for the project id's salt). Null when the file is not a batch.
+ * config in `userDir` for the project id's salt). Null when the file is not a batch (it is dropped).
  */
 export function completeSpooled(text: string, userDir: string): string | null {
   let batch: { context?: BatchContext; defer?: Deferred };
@@ -81,6 +81,7 @@ export function completeSpooled(text: string, userDir: string): string | null {
   if (!batch || typeof batch !== 'object') return null;
   const { defer, ...rest } = batch;
   if (!defer) return text;
+  if (typeof defer.projectDir !== 'string' || !Array.isArray(defer.fields)) return null;
   const file = join(userDir, 'telemetry.json');
   const cfg = readConfig<UserConfig>(file);
   const user = (cfg.ok && cfg.value) || {};
