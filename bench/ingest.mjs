@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs, load, ROOT, report, startProcess } from './lib.mjs';
+import { cpuMs, load, peakRssMb, ROOT, report, startProcess } from './lib.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 8);
 // Many clients at once, as a collector sees them; the same load drives both servers.
@@ -83,6 +83,8 @@ try {
     tallySingleP99ms: one.latency.p99,
     batchedP99ms: batched.latency.p99,
     share2xx: { single: ok(one), batched: ok(batched) },
+    // Memory: the most each server held over the whole run (Tally: the loads above and the query).
+    peakRssMb: { bare: peakRssMb(bare.child.pid), tally: peakRssMb(tally.child.pid) },
     acknowledgedEvents: one['2xx'] + batched['2xx'] * 100,
     storedEvents: overview.events,
   });

@@ -64,3 +64,13 @@ export function cpuMs(pid) {
     return null;
   }
 }
+
+/** The most memory a process has held so far (VmHWM), in MB; null off Linux. */
+export function peakRssMb(pid) {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
