@@ -22,8 +22,11 @@ export class Salts {
     }
   }
 
-  /** The salts for `now`: today's (created if needed) and yesterday's if it still exists. */
-  current(now: number): { today: Buffer; yesterday: Buffer | null } {
+  /**
+   * The salts for `now`: today's (created if needed), yesterday's if it still exists, and when
+   * today's took over (00:00 UTC).
+   */
+  current(now: number): { today: Buffer; yesterday: Buffer | null; todayFrom: number } {
     const day = dayOf(now);
     let changed = false;
     for (const d of this.salts.keys()) {
@@ -39,7 +42,7 @@ export class Salts {
       changed = true;
     }
     if (changed) this.save();
-    return { today, yesterday: this.salts.get(day - 1) ?? null };
+    return { today, yesterday: this.salts.get(day - 1) ?? null, todayFrom: day * DAY };
   }
 
   private save(): void {

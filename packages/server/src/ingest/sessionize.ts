@@ -7,6 +7,11 @@ const KEEP_MS = 60 * 60_000;
 
 interface LiveVisit extends VisitState {
   touched: number;
+  /**
+   * When the visitor's first visit in memory was created (arrival time); -Infinity for visits read
+   * back from the store, whose day nobody knows. A visit carries the visitor hash of its salt day.
+   */
+  since: number;
 }
 
 const newVisitId = () => randomBytes(8).readBigInt64BE(0);
@@ -19,6 +24,7 @@ const newVisitId = () => randomBytes(8).readBigInt64BE(0);
  */
 export class Sessionizer {
   private live = new Map<string, LiveVisit[]>();
+  private oldestSince = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly store: EventStore,
@@ -29,10 +35,20 @@ export class Sessionizer {
   async warm(): Promise<void> {
     const now = this.now();
     for (const v of await this.store.recentVisits(now - KEEP_MS - VISIT_GAP_MS))
-      this.remember({ ...v, touched: now });
+      this.remember({ ...v, touched: now, since: Number.NEGATIVE_INFINITY });
+  }
+
+  /**
+   * The earliest creation time of the visits in memory (see LiveVisit.since). Only a visit created
+   * before today's salt took over can carry the day before's visitor hash, so when this is later than
+   * that, nobody can continue a visit under yesterday's salt and its hash need not be computed.
+   */
+  get oldestCreated(): number {
+    return this.oldestSince;
   }
 
   private remember(v: LiveVisit): void {
+    this.oldestSince = Math.min(this.oldestSince, v.since);
     const key = `${v.appId}:${v.visitor}`;
     const list = this.live.get(key);
     if (!list) this.live.set(key, [v]);
@@ -72,13 +88,15 @@ export class Sessionizer {
     ) {
       const last = timestamps[timestamps.length - 1] as number;
       for (const v of await this.store.visitsNear(appId, visitor, oldest - VISIT_GAP_MS, last + VISIT_GAP_MS))
-        this.remember({ ...v, touched: now });
+        this.remember({ ...v, touched: now, since: Number.NEGATIVE_INFINITY });
     }
     const ids: bigint[] = [];
     for (const ts of timestamps) {
       let v = this.find(this.live.get(key), session, ts);
       if (!v) {
-        v = { appId, visitor, visit: newVisitId(), session, first: ts, last: ts, touched: now };
+        // Same visitor hash, same salt day: a new visit is as old as the visitor's others.
+        const since = Math.min(now, ...(this.live.get(key) ?? []).map((x) => x.since));
+        v = { appId, visitor, visit: newVisitId(), session, first: ts, last: ts, touched: now, since };
         this.remember(v);
       }
       v.first = Math.min(v.first, ts);
@@ -92,10 +110,12 @@ export class Sessionizer {
   /** Drops visits that can no longer continue from memory (they stay findable in the store). */
   prune(): void {
     const cutoff = this.now() - KEEP_MS;
+    this.oldestSince = Number.POSITIVE_INFINITY;
     for (const [key, list] of this.live) {
       const kept = list.filter((v) => v.last >= cutoff || v.touched >= cutoff);
       if (kept.length) this.live.set(key, kept);
       else this.live.delete(key);
+      for (const v of kept) this.oldestSince = Math.min(this.oldestSince, v.since);
     }
   }
 

@@ -23,8 +23,9 @@ export function visitorOf(input: VisitorInput, salts: Salts, sessions: Sessioniz
   if (input.machine && input.contract.identifiers.machine)
     return hash64(`machine:${input.appId}:${input.machine}`);
   const text = `${input.appId}\n${input.address}\n${input.userAgent}`;
-  const { today, yesterday } = salts.current(input.now);
-  if (yesterday) {
+  const { today, yesterday, todayFrom } = salts.current(input.now);
+  // Yesterday's hash is worth computing only while a visit created before midnight is in memory.
+  if (yesterday && sessions.oldestCreated < todayFrom) {
     const before = keyedHash64(yesterday, text);
     if (sessions.continues(input.appId, before, input.session, input.firstTs)) return before;
   }

@@ -40,6 +40,7 @@ export async function openPipeline(dir: string, now: () => number) {
     events,
     apps,
     ingest,
+    sessions,
     async createApp(name: string, contract?: ContractInput) {
       return apps.create(name, contract);
     },
