@@ -4,6 +4,7 @@ import {
   type Contract,
   type ContractInput,
   defineContract,
+  LIMITS,
   type PropValue,
   validateEvent,
   type WireEvent,
@@ -64,6 +65,29 @@ const SHUTDOWN_MS = 1000;
 /** How long a long-running process spends delivering an earlier run's spool once the collector is back. */
 const DRAIN_MS = 5000;
 const SDK = 'tally-node/0.1.0';
+/** Bytes of events in one batch at most: far below the collector's body limit and the spool's cap. */
+const BATCH_BYTES = 64 * 1024;
+/** Events waiting in memory at most; beyond it new ones are dropped (a host's memory stays bounded). */
+const MAX_PENDING = 5000;
+
+/** Splits events into batches the collector takes: at most LIMITS.batchEvents and BATCH_BYTES each. */
+function batchesOf(events: WireEvent[]): WireEvent[][] {
+  const out: WireEvent[][] = [];
+  let batch: WireEvent[] = [];
+  let bytes = 0;
+  for (const e of events) {
+    const size = JSON.stringify(e).length;
+    if (batch.length && (batch.length >= LIMITS.batchEvents || bytes + size > BATCH_BYTES)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(e);
+    bytes += size;
+  }
+  if (batch.length) out.push(batch);
+  return out;
+}
 
 /** Creates the telemetry of a Node backend or CLI. Creating it reads configuration and nothing else. */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
@@ -92,8 +116,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   /** The whole context, found the first time this process itself sends. */
   let context: BatchContext | null = null;
   let pending: WireEvent[] = [];
-  /** Batches being sent right now: spooled at exit if the send has not finished (at least once). */
-  const sending = new Set<WireEvent[]>();
+  /**
+   * Batches taken from `pending` and not yet answered, waiting their turn or on the wire: spooled at
+   * exit (at least once).
+   */
+  const unsettled = new Set<WireEvent[]>();
   let inFlight: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let exitHooked = false;
@@ -183,9 +210,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   async function sendNow(events: WireEvent[], deadline: number): Promise<void> {
     const text = body(events);
-    sending.add(events);
     const outcome = await postWithRetry(endpoint, text, deadline);
-    sending.delete(events);
+    unsettled.delete(events);
     if (settle(text, outcome) && !draining) {
       draining = true;
       void drainSpool()
@@ -216,9 +242,13 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   function flush(deadline: number): Promise<void> {
     if (!pending.length || off) return inFlight ?? Promise.resolve();
-    const events = pending;
+    let run = inFlight ?? Promise.resolve();
+    for (const events of batchesOf(pending)) {
+      unsettled.add(events);
+      // one batch at a time; one the exit hook already spooled is not sent again
+      run = run.then(() => (unsettled.has(events) ? sendNow(events, deadline) : undefined)).catch(() => {});
+    }
     pending = [];
-    const run = (inFlight ?? Promise.resolve()).then(() => sendNow(events, deadline)).catch(() => {});
     inFlight = run;
     return run;
   }
@@ -228,10 +258,10 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     try {
       if (off) return;
       let wrote = false;
-      for (const events of sending) wrote = spool(spoolDir(), spoolBody(events)) || wrote;
-      if (pending.length) wrote = spool(spoolDir(), spoolBody(pending)) || wrote;
+      for (const events of [...unsettled, ...batchesOf(pending)])
+        wrote = spool(spoolDir(), spoolBody(events)) || wrote;
       pending = [];
-      sending.clear();
+      unsettled.clear();
       const d = current();
       const dir = spoolDir();
       if (!d.userDir || senderBusy(dir) || (!wrote && !spooled(dir).length)) return;
@@ -269,7 +299,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
           );
           return;
         }
-        pending.push(checked.event);
+        if (pending.length < MAX_PENDING) pending.push(checked.event);
         if (!exitHooked) {
           exitHooked = true;
           process.once('exit', onExit);

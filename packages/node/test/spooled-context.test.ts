@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,23 +8,34 @@ import { collectorDouble } from '../../../test-support/collector-double.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.meta.url));
 
-/** Runs the fixture CLI with a HOME of its own, telemetry on (nothing in the environment says off). */
+/**
+ * Runs the fixture CLI with a HOME of its own, telemetry on (nothing in the environment says off).
+ * Asynchronously: the collector double lives in this process and must answer meanwhile.
+ */
 function runTool(
-  mode: 'exit' | 'send',
-  o: { home: string; cwd: string; endpoint: string; contract: object },
-) {
-  return spawnSync(process.execPath, [FIXTURE, mode, JSON.stringify(o.contract)], {
-    cwd: o.cwd,
-    env: {
-      ...process.env,
-      HOME: o.home,
-      XDG_CONFIG_HOME: '',
-      DO_NOT_TRACK: '',
-      CI: '',
-      TOOL_ENDPOINT: o.endpoint,
-    },
-    encoding: 'utf8',
-    timeout: 15_000,
+  mode: 'exit' | 'send' | 'queued',
+  o: { home: string; cwd: string; endpoint: string; contract: object; count?: number },
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [FIXTURE, mode, JSON.stringify(o.contract)],
+      {
+        cwd: o.cwd,
+        env: {
+          ...process.env,
+          HOME: o.home,
+          XDG_CONFIG_HOME: '',
+          DO_NOT_TRACK: '',
+          CI: '',
+          TOOL_ENDPOINT: o.endpoint,
+          TRACK_COUNT: String(o.count ?? 1),
+        },
+        timeout: 15_000,
+      },
+      (err, _stdout, stderr) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stderr: String(stderr) }),
+    );
   });
 }
 
@@ -56,7 +67,7 @@ describe('a batch delivered by the detached sender', () => {
 
   /** Runs the CLI and waits for its batch (told apart by the message) to reach the collector. */
   async function deliveredFrom(mode: 'exit' | 'send', home: string, project: string, contract: object) {
-    const r = runTool(mode, { home, cwd: project, endpoint: collector.url, contract });
+    const r = await runTool(mode, { home, cwd: project, endpoint: collector.url, contract });
     expect(r.status).toBe(0);
     const find = () =>
       (collector.bodies as Batch[]).find(
@@ -104,10 +115,79 @@ describe('shutdown() awaited at the top level of a script', () => {
     const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
     try {
       const started = Date.now();
-      const r = runTool('send', { home, cwd: home, endpoint: collector.url, contract: { app: 'Tool' } });
+      const r = await runTool('send', {
+        home,
+        cwd: home,
+        endpoint: collector.url,
+        contract: { app: 'Tool' },
+      });
       expect(r.status).toBe(0); // not 13 (a top-level await left unsettled)
       expect(r.stderr).not.toContain('unsettled');
       expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await collector.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('many events at once', () => {
+  for (const mode of ['send', 'exit'] as const) {
+    it(`${mode === 'send' ? 'sent by the process' : 'spooled and sent by the detached sender'}: all arrive, in batches the collector takes (at most 500 events)`, async () => {
+      const collector = await collectorDouble('ok');
+      const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
+      try {
+        const r = await runTool(mode, {
+          home,
+          cwd: home,
+          endpoint: collector.url,
+          contract: { app: 'Tool' },
+          count: 1200,
+        });
+        expect(r.status).toBe(0);
+        const batches = () => collector.bodies as Batch[];
+        const events = () => batches().reduce((n, b) => n + b.events.length, 0);
+        const until = Date.now() + 15_000;
+        while (events() < 1200 && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+        expect(events()).toBe(1200);
+        for (const b of batches()) expect(b.events.length).toBeLessThanOrEqual(500);
+      } finally {
+        await collector.close();
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('a batch waiting behind one on the wire when the process exits', () => {
+  it('is spooled with it, not lost', async () => {
+    const collector = await collectorDouble('blackhole'); // keeps the first batch on the wire
+    const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
+    try {
+      const r = await runTool('queued', {
+        home,
+        cwd: home,
+        endpoint: collector.url,
+        contract: { app: 'Tool' },
+      });
+      expect(r.status).toBe(0);
+      const spool = join(home, '.config', 'tool', 'spool');
+      // Read what is spooled (a detached sender may be holding a batch: claimed files count too).
+      const messages = () => {
+        const out: string[] = [];
+        for (const f of readdirSync(spool).filter((n) => /\.json(\.\d+)?$/.test(n))) {
+          try {
+            const b = JSON.parse(readFileSync(join(spool, f), 'utf8')) as Batch;
+            for (const e of b.events) out.push(String(e.props?.message));
+          } catch {
+            return null; // renamed under us: look again
+          }
+        }
+        return out.sort();
+      };
+      let seen = messages();
+      for (let i = 0; i < 20 && seen === null; i++) seen = messages();
+      expect(seen).toEqual(['from queued', 'second batch']);
     } finally {
       await collector.close();
       rmSync(home, { recursive: true, force: true });
