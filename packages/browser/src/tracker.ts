@@ -89,8 +89,13 @@ export function init(o: Options): Tracker {
     timer = 0;
     // Offline: keep the queue and try when the browser says it is back (no failing request at all).
     if (!queue.length || !allowed() || !navigator.onLine) return;
-    const batch = queue;
+    const all = queue;
     queue = [];
+    // At most 500 events a request: the collector refuses a larger batch whole.
+    for (let i = 0; i < all.length; i += 500) post(all.slice(i, i + 500), beacon);
+  }
+
+  function post(batch: Ev[], beacon?: boolean) {
     const body = JSON.stringify({ app: o.app, context: ctx, events: batch });
     if (beacon && navigator.sendBeacon?.(url, body)) return;
     // text/plain needs no CORS preflight; failures are silent and the batch waits for the next try.

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tally } from '../../packages/server/src/index.js';
+import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
+import { skipWithout } from '../../test-support/system.js';
+import { startTestTally } from '../../test-support/tally.js';
+import { launchBrowser } from '../support/browser.js';
+
+const skip = skipWithout('chromium');
+const TRACKER = fileURLToPath(new URL('../../packages/browser/dist/index.js', import.meta.url));
+
+describe.skipIf(skip)('@tally/browser with a long queue', () => {
+  const dataDir = tempDir('tally-e2e-');
+  let tally: Tally;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    tally = await startTestTally(dataDir);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await tally?.close();
+    cleanup(dataDir);
+  });
+
+  it('sends more than 500 queued events in batches the collector takes, and every one arrives', async () => {
+    const { id, key } = await tally.createApp({ name: 'Long queue' });
+    const page = await (await browser.newContext()).newPage();
+    const sizes: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/events')) sizes.push(JSON.parse(r.postData() ?? '{}').events.length);
+    });
+    // A page of the app's own (served here, never from the network) that queues 1,200 events.
+    await page.route(`${tally.url}/long-queue/**`, (route) =>
+      route.request().url().endsWith('.js')
+        ? route.fulfill({ contentType: 'text/javascript', body: readFileSync(TRACKER, 'utf8') })
+        : route.fulfill({
+            contentType: 'text/html',
+            body: `<!doctype html><script type="module">
+              import { init } from './tracker.js';
+              const t = init({ app: ${JSON.stringify(key)}, endpoint: location.origin, auto: false, queueMax: 2000 });
+              for (let i = 0; i < 1200; i++) t.track('error', { message: 'm' + i });
+              t.flush();
+              window.queued = true;
+            </script>`,
+          }),
+    );
+    await page.goto(`${tally.url}/long-queue/index.html`);
+    await page.waitForFunction(() => (window as unknown as { queued?: boolean }).queued === true);
+    const count = async () =>
+      Number(
+        (
+          await tally.services.events.all<{ n: bigint }>(
+            `SELECT count(*) AS n FROM events WHERE app_id = ${id}`,
+          )
+        )[0]?.n ?? 0,
+      );
+    const until = Date.now() + 10_000;
+    while ((await count()) < 1200 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe(1200);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1200);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
+  });
+});
