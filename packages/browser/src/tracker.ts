@@ -91,15 +91,29 @@ export function init(o: Options): Tracker {
     if (!queue.length || !allowed() || !navigator.onLine) return;
     const all = queue;
     queue = [];
-    // At most 500 events a request: the collector refuses a larger batch whole.
-    for (let i = 0; i < all.length; i += 500) post(all.slice(i, i + 500), beacon);
+    // At most 500 events and 60 KB a request: the collector refuses a larger batch whole, and a
+    // browser a keepalive request or beacon over 64 KB.
+    let batch: Ev[] = [];
+    let bytes = 0;
+    for (const e of all) {
+      const n = JSON.stringify(e).length;
+      if (batch.length && (batch.length === 500 || bytes + n > 6e4)) {
+        post(batch, beacon);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(e);
+      bytes += n;
+    }
+    post(batch, beacon);
   }
 
   function post(batch: Ev[], beacon?: boolean) {
     const body = JSON.stringify({ app: o.app, context: ctx, events: batch });
     if (beacon && navigator.sendBeacon?.(url, body)) return;
     // text/plain needs no CORS preflight; failures are silent and the batch waits for the next try.
-    fetch(url, { method: 'POST', body, keepalive: true })
+    // keepalive only as the page goes away: browsers allow 64 KB of such requests in flight in all.
+    fetch(url, { method: 'POST', body, keepalive: !!beacon })
       .then((r) => {
         if (r.status === 410) retired = true;
         else if (r.status === 429 || r.status >= 500) requeue(batch);
