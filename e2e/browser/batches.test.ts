@@ -49,7 +49,9 @@ describe.skipIf(skip)('@tally/browser with a long queue', () => {
               contentType: 'text/html',
               body: `<!doctype html><script type="module">
               import { init } from './tracker.js';
-              const t = init({ app: ${JSON.stringify(key)}, endpoint: location.origin, auto: false, queueMax: 2000 });
+              // an app version longer than the collector takes: cut by the tracker, not refused
+              const t = init({ app: ${JSON.stringify(key)}, endpoint: location.origin, auto: false, queueMax: 2000,
+                appVersion: '1.0.0+' + 'b'.repeat(200) });
               for (let i = 0; i < 1200; i++) t.track('error', { message: ${JSON.stringify(text)} + i });
               t.flush();
               window.queued = true;

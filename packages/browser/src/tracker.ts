@@ -70,7 +70,7 @@ export function init(o: Options): Tracker {
     session: Math.random().toString(36).slice(2) + Date.now().toString(36),
     locale: navigator.language,
     screen: `${screen.width}x${screen.height}`,
-    appVersion: o.appVersion,
+    appVersion: o.appVersion?.slice(0, 128), // the collector refuses a whole batch for a longer one
   };
   let queue: Ev[] = [];
   let timer = 0;

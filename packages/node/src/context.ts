@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BatchContext, ContextFields, Contract } from '@tally/contract';
+import { type BatchContext, type ContextFields, type Contract, LIMITS } from '@tally/contract';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { projectId } from './ids.js';
 import { machineContext } from './system.js';
@@ -38,10 +38,16 @@ export function declared(contract: Contract, field: string): boolean {
   return !contract.context.length || ['session', 'sdk', ...contract.context].includes(field);
 }
 
-/** Only the context fields the contract declares, none undefined. */
+/**
+ * A context value as the collector takes it: it refuses a whole batch for one string field longer
+ * than LIMITS.contextStringLength (an app version of 200 characters, say), so such a string is cut.
+ */
+const fitted = (v: unknown) => (typeof v === 'string' ? v.slice(0, LIMITS.contextStringLength) : v);
+
+/** Only the context fields the contract declares, none undefined, each fitted. */
 export function onlyDeclared(contract: Contract, ctx: Record<string, unknown>): BatchContext {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(ctx)) if (v !== undefined && declared(contract, k)) out[k] = v;
+  for (const [k, v] of Object.entries(ctx)) if (v !== undefined && declared(contract, k)) out[k] = fitted(v);
   return out as BatchContext;
 }
 
@@ -63,7 +69,7 @@ export function completeContext(
     projects = project.cache;
   }
   const context: Record<string, unknown> = { ...partial };
-  for (const k of DEFERRED_FIELDS) if (wanted.has(k) && found[k] !== undefined) context[k] = found[k];
+  for (const k of DEFERRED_FIELDS) if (wanted.has(k) && found[k] !== undefined) context[k] = fitted(found[k]);
   return { context: context as BatchContext, ...(projects ? { projects } : {}) };
 }
 

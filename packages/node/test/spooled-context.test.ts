@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defineContract, validateContext } from '@tally/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectorDouble } from '../../../test-support/collector-double.js';
 
@@ -14,7 +15,7 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.me
  */
 function runTool(
   mode: 'exit' | 'send' | 'queued',
-  o: { home: string; cwd: string; endpoint: string; contract: object; count?: number },
+  o: { home: string; cwd: string; endpoint: string; contract: object; count?: number; version?: string },
 ): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
@@ -30,6 +31,7 @@ function runTool(
           CI: '',
           TOOL_ENDPOINT: o.endpoint,
           TRACK_COUNT: String(o.count ?? 1),
+          TOOL_VERSION: o.version ?? '3.0.0',
         },
         timeout: 15_000,
       },
@@ -188,6 +190,26 @@ describe('a batch waiting behind one on the wire when the process exits', () => 
       let seen = messages();
       for (let i = 0; i < 20 && seen === null; i++) seen = messages();
       expect(seen).toEqual(['from queued', 'second batch']);
+    } finally {
+      await collector.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a context field longer than the collector takes', () => {
+  it('is cut to fit, so the batch is not refused whole', async () => {
+    const collector = await collectorDouble('ok');
+    const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
+    try {
+      const contract = { app: 'Tool' };
+      const version = `3.0.0+${'build.'.repeat(40)}`; // 246 characters
+      const r = await runTool('send', { home, cwd: home, endpoint: collector.url, contract, version });
+      expect(r.status).toBe(0);
+      const [batch] = collector.bodies as Batch[];
+      expect(batch).toBeDefined();
+      expect(validateContext(defineContract(contract), batch?.context)).toMatchObject({ ok: true });
+      expect(String(batch?.context.appVersion)).toBe(version.slice(0, 128));
     } finally {
       await collector.close();
       rmSync(home, { recursive: true, force: true });
