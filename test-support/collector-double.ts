@@ -9,8 +9,11 @@ export type Behaviour = 'ok' | 'error500' | 'gone410' | 'blackhole';
  */
 export async function collectorDouble(behaviour: Behaviour = 'ok') {
   const bodies: unknown[] = [];
+  /** The path of every request, in order. */
+  const paths: string[] = [];
   let connections = 0;
   const server: Server = createServer((req, res) => {
+    paths.push(req.url ?? '');
     let text = '';
     req.on('data', (c) => (text += c));
     req.on('end', () => {
@@ -37,6 +40,7 @@ export async function collectorDouble(behaviour: Behaviour = 'ok') {
     behaviour,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     bodies,
+    paths,
     get connections() {
       return connections;
     },

@@ -12,7 +12,8 @@ export function post(endpoint: string, body: string, timeoutMs: number, hold = f
   return new Promise((resolve) => {
     let url: URL;
     try {
-      url = new URL('/api/v1/events', endpoint);
+      // relative to the endpoint's own path: a collector behind a proxy at /telemetry/ keeps it
+      url = new URL('api/v1/events', endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
     } catch {
       return resolve({ status: 'network' });
     }

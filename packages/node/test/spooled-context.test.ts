@@ -216,3 +216,25 @@ describe('a context field longer than the collector takes', () => {
     }
   });
 });
+
+describe('an endpoint with a path (a collector behind a proxy at /telemetry/)', () => {
+  for (const endpoint of ['/telemetry', '/telemetry/']) {
+    it(`posts under it: ${endpoint}`, async () => {
+      const collector = await collectorDouble('ok');
+      const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
+      try {
+        const r = await runTool('send', {
+          home,
+          cwd: home,
+          endpoint: `${collector.url}${endpoint}`,
+          contract: { app: 'Tool' },
+        });
+        expect(r.status).toBe(0);
+        expect(collector.paths).toEqual(['/telemetry/api/v1/events']);
+      } finally {
+        await collector.close();
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+  }
+});
