@@ -245,8 +245,10 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     let run = inFlight ?? Promise.resolve();
     for (const events of batchesOf(pending)) {
       unsettled.add(events);
-      // one batch at a time; one the exit hook already spooled is not sent again
-      run = run.then(() => (unsettled.has(events) ? sendNow(events, deadline) : undefined)).catch(() => {});
+      // one batch at a time; none after the key was retired, none the exit hook already spooled
+      run = run
+        .then(() => (unsettled.has(events) && !off ? sendNow(events, deadline) : undefined))
+        .catch(() => {});
     }
     pending = [];
     inFlight = run;
