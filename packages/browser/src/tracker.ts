@@ -1,3 +1,5 @@
+import { batchesOf } from '@tally/contract';
+
 /** The user's choice, kept locally or by the host (an admin keeps it per user on its server). */
 export interface Prefs {
   /** The user answered the question (opt-in apps ask once, at first start). */
@@ -89,31 +91,19 @@ export function init(o: Options): Tracker {
     timer = 0;
     // Offline: keep the queue and try when the browser says it is back (no failing request at all).
     if (!queue.length || !allowed() || !navigator.onLine) return;
-    const all = queue;
+    // Batches the collector takes whole, each small enough for a beacon or keepalive request.
+    const batches = batchesOf(queue);
     queue = [];
-    // At most 500 events and 60 KB a request: the collector refuses a larger batch whole, and a
-    // browser a keepalive request or beacon over 64 KB.
-    let batch: Ev[] = [];
-    let bytes = 0;
-    for (const e of all) {
-      const n = JSON.stringify(e).length;
-      if (batch.length && (batch.length === 500 || bytes + n > 6e4)) {
-        post(batch, beacon);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(e);
-      bytes += n;
-    }
-    post(batch, beacon);
+    // keepalive lets a request outlive the page, but browsers allow 64 KB of them in flight in all:
+    // a lone batch (the usual case) or a page going away uses it, a backlog of several does not.
+    for (const batch of batches) post(batch, beacon, beacon || batches.length === 1);
   }
 
-  function post(batch: Ev[], beacon?: boolean) {
+  function post(batch: Ev[], beacon?: boolean, keepalive?: boolean) {
     const body = JSON.stringify({ app: o.app, context: ctx, events: batch });
     if (beacon && navigator.sendBeacon?.(url, body)) return;
     // text/plain needs no CORS preflight; failures are silent and the batch waits for the next try.
-    // keepalive only as the page goes away: browsers allow 64 KB of such requests in flight in all.
-    fetch(url, { method: 'POST', body, keepalive: !!beacon })
+    fetch(url, { method: 'POST', body, keepalive })
       .then((r) => {
         if (r.status === 410) retired = true;
         else if (r.status === 429 || r.status >= 500) requeue(batch);

@@ -1,3 +1,4 @@
+import { BATCH_EVENTS } from './batch.js';
 import type { EventSpec } from './types.js';
 
 /** Events every app accepts, with or without a contract (API.md). */
@@ -26,7 +27,7 @@ export const BUILTIN_EVENTS: Record<string, EventSpec> = {
 
 /** Upper bounds the server enforces whatever the contract says. */
 export const LIMITS = {
-  batchEvents: 500,
+  batchEvents: BATCH_EVENTS,
   nameLength: 64,
   pathLength: 2048,
   propsPerEvent: 32,

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import {
   type BatchContext,
+  batchesOf,
   type Contract,
   type ContractInput,
   defineContract,
-  LIMITS,
   type PropValue,
   validateEvent,
   type WireEvent,
@@ -65,29 +65,8 @@ const SHUTDOWN_MS = 1000;
 /** How long a long-running process spends delivering an earlier run's spool once the collector is back. */
 const DRAIN_MS = 5000;
 const SDK = 'tally-node/0.1.0';
-/** Bytes of events in one batch at most: far below the collector's body limit and the spool's cap. */
-const BATCH_BYTES = 64 * 1024;
 /** Events waiting in memory at most; beyond it new ones are dropped (a host's memory stays bounded). */
 const MAX_PENDING = 5000;
-
-/** Splits events into batches the collector takes: at most LIMITS.batchEvents and BATCH_BYTES each. */
-function batchesOf(events: WireEvent[]): WireEvent[][] {
-  const out: WireEvent[][] = [];
-  let batch: WireEvent[] = [];
-  let bytes = 0;
-  for (const e of events) {
-    const size = JSON.stringify(e).length;
-    if (batch.length && (batch.length >= LIMITS.batchEvents || bytes + size > BATCH_BYTES)) {
-      out.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(e);
-    bytes += size;
-  }
-  if (batch.length) out.push(batch);
-  return out;
-}
 
 /** Creates the telemetry of a Node backend or CLI. Creating it reads configuration and nothing else. */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
