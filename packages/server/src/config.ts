@@ -6,7 +6,9 @@ export interface Config {
   dataDir: string;
   adminEmail?: string;
   adminPassword?: string;
-  trustProxy: boolean;
+  /** Proxies of yours in front of Tally (0: none): the client address is that many hops from the
+   * right of X-Forwarded-For, where no client can write it. */
+  trustProxy: number;
   /** Oldest event timestamp accepted, in days before now. */
   acceptDays: number;
   /** Largest ingest body in bytes. */
@@ -24,7 +26,7 @@ export interface Config {
   dbThreads?: number;
 }
 
-export type ConfigInput = Partial<Config>;
+export type ConfigInput = Partial<Omit<Config, 'trustProxy'>> & { trustProxy?: number | boolean };
 
 /** Configuration from TALLY_* environment variables, overridden by explicit options. */
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,7 +38,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     dataDir: resolve(input.dataDir ?? env.TALLY_DATA_DIR ?? './.tally'),
     adminEmail: input.adminEmail ?? env.TALLY_ADMIN_EMAIL,
     adminPassword: input.adminPassword ?? env.TALLY_ADMIN_PASSWORD,
-    trustProxy: input.trustProxy ?? env.TALLY_TRUST_PROXY === '1',
+    trustProxy: Number(input.trustProxy ?? Math.max(0, Math.floor(num(env.TALLY_TRUST_PROXY, 0)))),
     acceptDays: input.acceptDays ?? num(env.TALLY_ACCEPT_DAYS, 7),
     maxBody: input.maxBody ?? num(env.TALLY_MAX_BODY, 1 << 20),
     ratePerAddress: input.ratePerAddress ?? num(env.TALLY_RATE_PER_ADDRESS, 200),

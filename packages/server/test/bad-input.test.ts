@@ -289,6 +289,36 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     }
   });
 
+  it('behind a trusted proxy, a client cannot pick its own address with X-Forwarded-For (and slip past its limit)', async () => {
+    const dir2 = tempDir();
+    const small = await startTally({
+      dataDir: dir2,
+      port: 0,
+      ratePerAddress: 5,
+      trustProxy: 1,
+      adminEmail: 'a@example.com',
+      adminPassword: 'pw-long-enough',
+    });
+    try {
+      const app = await small.createApp({ name: 'spoof' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        // The client writes a new address each time; the proxy appends the one it saw.
+        const r = await raw(
+          `${small.url}/api/v1/events`,
+          JSON.stringify({ app: app.key, events: [{ name: 'pageview', path: '/' }] }),
+          { 'x-forwarded-for': `10.0.${i}.1, 203.0.113.9` },
+        );
+        statuses.push(r.status);
+      }
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(11);
+      expect(statuses).toContain(429);
+    } finally {
+      await small.close();
+      cleanup(dir2);
+    }
+  });
+
   it('fuzz: thousands of generated bodies give only 2xx/4xx, and only acknowledged events are stored', async () => {
     const before = await stored();
     let acknowledged = 0;
