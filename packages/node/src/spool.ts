@@ -23,6 +23,14 @@ const alive = (pid: number) => {
   }
 };
 
+function dropIfStale(file: string, now: number): void {
+  try {
+    if (now - fs().statSync(file).mtimeMs > CLAIM_STALE_MS) fs().rmSync(file, { force: true });
+  } catch {
+    // gone already
+  }
+}
+
 /** Spooled batches, oldest first (claims left by dead senders are put back first). */
 export function spooled(dir: string, now = Date.now()): string[] {
   let names: string[];
@@ -35,6 +43,10 @@ export function spooled(dir: string, now = Date.now()): string[] {
   for (const name of names) {
     if (name.endsWith('.json')) {
       out.push(name);
+      continue;
+    }
+    if (name.endsWith('.json.tmp')) {
+      dropIfStale(join(dir, name), now); // a write a crash cut short
       continue;
     }
     const claim = /^(.+\.json)\.(\d+)$/.exec(name);
@@ -106,8 +118,10 @@ export function trimSpool(dir: string, now = Date.now()): void {
 export function spool(dir: string, body: string, now = Date.now()): boolean {
   try {
     fs().mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const name = `${now}-${process.pid}-${seq++}-${Buffer.byteLength(body)}.json`;
-    fs().writeFileSync(join(dir, name), body, { mode: 0o600 });
+    const name = join(dir, `${now}-${process.pid}-${seq++}-${Buffer.byteLength(body)}.json`);
+    // Written under another name, then renamed: a sender never reads a batch half-written.
+    fs().writeFileSync(`${name}.tmp`, body, { mode: 0o600 });
+    fs().renameSync(`${name}.tmp`, name);
     trimSpool(dir, now);
     return true;
   } catch {
