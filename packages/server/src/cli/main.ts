@@ -9,6 +9,8 @@ const HELP = `tally — privacy-first usage telemetry
   tally serve [--demo]       start the collector, query API and dashboard
   tally docs <contract>      print the Usage information page of a contract
                              (a .js/.mjs module whose default export is a contract, or a .json file)
+  tally compact              with the server stopped: rewrite the database so that erased and
+                             expired events leave the disk, not only the query results
 
 Environment: TALLY_PORT (8787), TALLY_HOST (127.0.0.1), TALLY_DATA_DIR (./.tally),
 TALLY_ADMIN_EMAIL + TALLY_ADMIN_PASSWORD (first owner), TALLY_TRUST_PROXY=1, TALLY_DEMO=1.`;
@@ -50,8 +52,18 @@ async function docs(args: string[]): Promise<void> {
   process.stdout.write(renderUsageDocs(defineContract(input)));
 }
 
+async function compact(): Promise<void> {
+  const { loadConfig } = await import('../config.js');
+  const { compactDatabase } = await import('../store/duckdb/compact.js');
+  const { dataDir } = loadConfig();
+  const { bytesBefore, bytesAfter } = await compactDatabase(dataDir);
+  const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+  console.log(`Compacted ${dataDir}: ${mb(bytesBefore)} -> ${mb(bytesAfter)}`);
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { serve, docs, compact };
 const [command, ...rest] = process.argv.slice(2);
-const run = command === 'serve' ? serve : command === 'docs' ? docs : null;
+const run = command && Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (!run) {
   console.log(HELP);
   process.exit(command && command !== 'help' && command !== '--help' ? 2 : 0);

@@ -17,10 +17,13 @@ export interface Db {
  */
 export const defaultDbThreads = () => availableParallelism() + 1;
 
+/** The one DuckDB file under TALLY_DATA_DIR. */
+export const DB_FILE = 'tally.duckdb';
+
 /** Opens (or creates) the one DuckDB file that holds everything in the embedded mode. */
 export async function openDb(dataDir: string, threads = defaultDbThreads()): Promise<Db> {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, 'tally.duckdb');
+  const path = join(dataDir, DB_FILE);
   const instance = await DuckDBInstance.create(path, { threads: String(threads) });
   const writer = await instance.connect();
   return { instance, writer, path };
