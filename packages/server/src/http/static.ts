@@ -25,13 +25,27 @@ export function packageDist(name: string): string | null {
   }
 }
 
-function sendFile(res: ServerResponse, file: string, cache: string): void {
-  res.writeHead(200, {
+/**
+ * Sends a file with a validator (size and modification time), answering 304 when the browser has
+ * that version already: files served `no-cache` cost a short revalidation, never a stale copy.
+ */
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache: string): void {
+  const st = statSync(file);
+  const etag = `W/"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+  const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'cache-control': cache,
+    etag,
     'x-content-type-options': 'nosniff',
-  });
-  createReadStream(file).pipe(res);
+  };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, headers);
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
 }
 
 /** Serves the tracker at /tally.js and the dashboard's static files, with index.html for app routes. */
@@ -46,7 +60,7 @@ export function serveStatic(
     const file = join(dirs.tracker, 'tally.js');
     if (!existsSync(file)) return false;
     res.setHeader('access-control-allow-origin', '*');
-    sendFile(res, file, 'public, max-age=3600');
+    sendFile(req, res, file, 'public, max-age=3600');
     return true;
   }
   if (!dirs.dashboard || url.pathname.startsWith('/api/')) return false;
@@ -58,16 +72,14 @@ export function serveStatic(
   }
   if (!path.startsWith(dirs.dashboard + sep) && path !== dirs.dashboard) return false;
   if (existsSync(path) && statSync(path).isFile()) {
-    sendFile(
-      res,
-      path,
-      path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-    );
+    // The dashboard's files keep their names from one version to the next: a browser must ask
+    // (a 304 when unchanged), or it would run an old dashboard against a newer server.
+    sendFile(req, res, path, 'no-cache');
     return true;
   }
   const index = join(dirs.dashboard, 'index.html');
   if (!extname(url.pathname) && existsSync(index)) {
-    sendFile(res, index, 'no-cache');
+    sendFile(req, res, index, 'no-cache');
     return true;
   }
   return false;
