@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tally } from '../../../packages/server/src/index.js';
 import { startTestTally } from '../../../test-support/tally.js';
@@ -103,8 +105,15 @@ describe('acme start against a real Tally collector', () => {
   });
 
   it('`telemetry reset` forgets the machine id; nothing is created until telemetry sends again', async () => {
+    const file = join(home, '.config', 'acme', 'telemetry.json');
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')))).toEqual(
+      expect.arrayContaining(['machineId', 'salt', 'projects']),
+    );
     const r = await acme(['telemetry', 'reset'], { home, project, endpoint: tally.url, key });
     expect(r.code).toBe(0);
+    // No identifier is left: the machine id, the salt, nor the project ids made with it.
+    const left = JSON.parse(readFileSync(file, 'utf8'));
+    for (const k of ['machineId', 'salt', 'projects']) expect(left).not.toHaveProperty(k);
     const status = await acme(['telemetry', 'status'], { home, project, endpoint: tally.url, key });
     expect(status.stdout).toContain('Machine id: (none created)');
     expect(filesUnder(home).some((f) => f.endsWith('sent.json'))).toBe(false);

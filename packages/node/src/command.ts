@@ -53,7 +53,8 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<b
     if (d.userDir && d.userFile) {
       const cfg = readConfig<UserConfig>(d.userFile);
       if (cfg.ok && cfg.value) {
-        const { machineId: _m, salt: _s, ...rest } = cfg.value;
+        // every identifier: the machine id, the salt and the project ids made with it
+        const { machineId: _m, salt: _s, projects: _p, ...rest } = cfg.value;
         writeConfig(d.userFile, rest);
       }
       fs().rmSync(join(d.userDir, 'sent.json'), { force: true });
