@@ -44,7 +44,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ratePerAddress: input.ratePerAddress ?? num(env.TALLY_RATE_PER_ADDRESS, 200),
     ratePerApp: input.ratePerApp ?? num(env.TALLY_RATE_PER_APP, 5000),
     demo: input.demo ?? env.TALLY_DEMO === '1',
-    publicUrl: input.publicUrl ?? env.TALLY_PUBLIC_URL,
+    // without a trailing slash: links are this plus a path (a '//' would start a host name)
+    publicUrl: (input.publicUrl ?? env.TALLY_PUBLIC_URL)?.replace(/\/+$/, '') || undefined,
     sampleAbove: input.sampleAbove ?? num(env.TALLY_SAMPLE_ABOVE, 1_500_000),
     dbThreads: input.dbThreads ?? (num(env.TALLY_DB_THREADS, 0) || undefined),
   };

@@ -85,7 +85,8 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
     res.setHeader('referrer-policy', 'same-origin');
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://tally.local');
+      // Joined, not resolved: a path that starts with '//' stays a path, not a host name.
+      url = new URL(`http://tally.local${req.url ?? '/'}`);
     } catch {
       return sendJson(res, 400, { error: 'bad request line' });
     }

@@ -258,6 +258,12 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     expect(rows.map((r) => r.path)).toEqual(['/q']);
   });
 
+  it('reads a path that starts with "//" as a path, not as a host name', async () => {
+    const r = await raw(`${tally.url}//api/health`, '', {}, 'GET');
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ ok: true });
+  });
+
   /** 30 single-event requests to a server that allows 5 a second per address; their answers. */
   async function flood(options: { trustProxy?: number }, headersFor: (i: number) => Record<string, string>) {
     const dir2 = tempDir();

@@ -30,3 +30,15 @@ describe('clientAddress', () => {
     expect(loadConfig({ trustProxy: true }, {}).trustProxy).toBe(1);
   });
 });
+
+describe('TALLY_PUBLIC_URL', () => {
+  it('loses a trailing slash, so links made from it never hold a "//" (which a browser reads as a host)', () => {
+    expect(loadConfig({}, { TALLY_PUBLIC_URL: 'https://tally.example.com/' }).publicUrl).toBe(
+      'https://tally.example.com',
+    );
+    expect(loadConfig({}, { TALLY_PUBLIC_URL: 'https://example.com/tally//' }).publicUrl).toBe(
+      'https://example.com/tally',
+    );
+    expect(loadConfig({}, {}).publicUrl).toBeUndefined();
+  });
+});
