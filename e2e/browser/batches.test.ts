@@ -76,4 +76,37 @@ describe.skipIf(skip)('@tally/browser with a long queue', () => {
       expect(Math.max(...bytes)).toBeLessThanOrEqual(64 * 1024); // a keepalive request's limit
     },
   );
+  it('a device whose clock is two hours fast has its events counted at the collector’s time', async () => {
+    const { id, key } = await tally.createApp({ name: 'Fast clock' });
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      const real = Date.now;
+      Date.now = () => real() + 2 * 3_600_000;
+    });
+    const page = await context.newPage();
+    await page.route(`${tally.url}/fast-clock/**`, (route) =>
+      route.request().url().endsWith('.js')
+        ? route.fulfill({ contentType: 'text/javascript', body: readFileSync(TRACKER, 'utf8') })
+        : route.fulfill({
+            contentType: 'text/html',
+            body: `<!doctype html><script type="module">
+              import { init } from './tracker.js';
+              const t = init({ app: ${JSON.stringify(key)}, endpoint: location.origin, auto: false });
+              t.track('error', { message: 'from a fast clock' });
+              t.flush();
+            </script>`,
+          }),
+    );
+    const before = Date.now();
+    await page.goto(`${tally.url}/fast-clock/index.html`);
+    const rows = async () =>
+      tally.services.events.all<{ ts: bigint }>(`SELECT ts FROM events WHERE app_id = ${id}`);
+    const until = Date.now() + 10_000;
+    while ((await rows()).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const [row] = await rows();
+    expect(row).toBeDefined();
+    expect(Number(row?.ts)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Number(row?.ts)).toBeLessThanOrEqual(Date.now() + 1000);
+    await context.close();
+  });
 });

@@ -100,7 +100,8 @@ export function init(o: Options): Tracker {
   }
 
   function post(batch: Ev[], beacon?: boolean, keepalive?: boolean) {
-    const body = JSON.stringify({ app: o.app, context: ctx, events: batch });
+    // sentAt: this device's clock now; the collector corrects event times by its distance from its own
+    const body = JSON.stringify({ app: o.app, context: ctx, sentAt: Date.now(), events: batch });
     if (beacon && navigator.sendBeacon?.(url, body)) return;
     // text/plain needs no CORS preflight; failures are silent and the batch waits for the next try.
     fetch(url, { method: 'POST', body, keepalive })

@@ -39,8 +39,17 @@ export function post(endpoint: string, body: string, timeoutMs: number, hold = f
     if (!hold) req.on('socket', (s) => s.unref());
     req.setTimeout(timeoutMs, () => req.destroy());
     req.on('error', () => resolve({ status: 'network' }));
-    req.end(body);
+    req.end(stamped(body));
   });
+}
+
+/**
+ * The batch with `sentAt`, this machine's clock as it goes out (a spooled batch may go days later):
+ * the collector moves event times by the difference to its own clock, so a wrong clock here does
+ * not misplace or lose them.
+ */
+function stamped(body: string): string {
+  return body.startsWith('{') ? `{"sentAt":${Date.now()},${body.slice(1)}` : body;
 }
 
 export type Verdict = 'sent' | 'drop' | 'retire' | 'keep';

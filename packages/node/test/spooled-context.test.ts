@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineContract, validateContext } from '@tally/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectorDouble } from '../../../test-support/collector-double.js';
+import { startTestTally } from '../../../test-support/tally.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.meta.url));
 
@@ -15,7 +16,15 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.me
  */
 function runTool(
   mode: 'exit' | 'send' | 'queued',
-  o: { home: string; cwd: string; endpoint: string; contract: object; count?: number; version?: string },
+  o: {
+    home: string;
+    cwd: string;
+    endpoint: string;
+    contract: object;
+    count?: number;
+    version?: string;
+    env?: Record<string, string>;
+  },
 ): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
@@ -32,6 +41,7 @@ function runTool(
           TOOL_ENDPOINT: o.endpoint,
           TRACK_COUNT: String(o.count ?? 1),
           TOOL_VERSION: o.version ?? '3.0.0',
+          ...o.env,
         },
         timeout: 15_000,
       },
@@ -90,7 +100,7 @@ describe('a batch delivered by the detached sender', () => {
     const sent = await deliveredFrom('send', home, project, contract);
     expect(spooled).toBeDefined();
     expect(sent).toBeDefined();
-    expect(Object.keys(spooled as Batch).sort()).toEqual(['app', 'context', 'events']); // nothing local
+    expect(Object.keys(spooled as Batch).sort()).toEqual(['app', 'context', 'events', 'sentAt']); // nothing local
     const { session: s1, ...fromSender } = (spooled as Batch).context;
     const { session: s2, ...fromProcess } = (sent as Batch).context;
     expect(s1).not.toBe(s2); // one session per run
@@ -237,4 +247,34 @@ describe('an endpoint with a path (a collector behind a proxy at /telemetry/)', 
       }
     });
   }
+});
+
+describe('a machine whose clock is two hours fast', () => {
+  it('has its events counted at the collector’s time, not refused as in the future', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ctx-tally-'));
+    const tally = await startTestTally(dataDir);
+    const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
+    try {
+      const { id, key } = await tally.createApp({ name: 'clock' });
+      const before = Date.now();
+      const r = await runTool('send', {
+        home,
+        cwd: home,
+        endpoint: tally.url,
+        contract: { app: 'Tool' },
+        env: { TOOL_KEY: key, TOOL_CLOCK_OFFSET_MS: String(2 * 3_600_000) },
+      });
+      expect(r.status).toBe(0);
+      const rows = await tally.services.events.all<{ ts: bigint }>(
+        `SELECT ts FROM events WHERE app_id = ${id}`,
+      );
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0]?.ts)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Number(rows[0]?.ts)).toBeLessThanOrEqual(Date.now() + 1000);
+    } finally {
+      await tally.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,9 +5,11 @@ export interface RawBatch {
   key: string;
   context: unknown;
   events: unknown[];
+  /** The sender's clock when it sent the batch (ms), if it said: event times are on that clock. */
+  sentAt?: number;
 }
 
-/** Step 1: the body must be a batch: `{app, context?, events: [...]}` with 1 to 500 events. */
+/** Step 1: the body must be a batch: `{app, context?, sentAt?, events: [...]}` with 1 to 500 events. */
 export function parseBatch(body: unknown, keyFromQuery: string | null): RawBatch {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new HttpError(400, 'body must be a JSON object');
@@ -19,5 +21,12 @@ export function parseBatch(body: unknown, keyFromQuery: string | null): RawBatch
   if (b.events.length === 0) throw new HttpError(400, 'events is empty');
   if (b.events.length > LIMITS.batchEvents)
     throw new HttpError(400, `more than ${LIMITS.batchEvents} events in one batch`);
-  return { key, context: b.context, events: b.events };
+  if (b.sentAt !== undefined && (typeof b.sentAt !== 'number' || !Number.isFinite(b.sentAt)))
+    throw new HttpError(400, 'sentAt must be milliseconds since the epoch');
+  return {
+    key,
+    context: b.context,
+    events: b.events,
+    ...(b.sentAt !== undefined ? { sentAt: b.sentAt } : {}),
+  };
 }

@@ -8,7 +8,7 @@ import { toRow } from './rows.js';
 import type { Salts } from './salts.js';
 import type { Sessionizer } from './sessionize.js';
 import { parseUserAgent } from './user-agent.js';
-import { type Rejection, validateBatch } from './validate.js';
+import { clockOffset, type Rejection, validateBatch } from './validate.js';
 import { visitorOf } from './visitor.js';
 
 export interface IngestRequest {
@@ -49,7 +49,14 @@ export class IngestPipeline {
     const now = this.deps.now();
     const raw = parseBatch(req.body, req.keyFromQuery);
     const app = authenticateApp(apps, raw.key);
-    const batch = validateBatch(app.contract, raw.context, raw.events, now, config.acceptDays);
+    const batch = validateBatch(
+      app.contract,
+      raw.context,
+      raw.events,
+      now,
+      config.acceptDays,
+      clockOffset(raw.sentAt, now),
+    );
     this.countRejected(app.id, batch.rejected);
     if (!batch.events.length) return { appId: app.id, accepted: 0, rejected: batch.rejected };
 

@@ -45,9 +45,18 @@ export async function openPipeline(dir: string, now: () => number) {
       return apps.create(name, contract);
     },
     /** Sends one batch as a client at `address` with `ua`. */
-    send(key: string, events: unknown[], opts: { address?: string; ua?: string; context?: unknown } = {}) {
+    send(
+      key: string,
+      events: unknown[],
+      opts: { address?: string; ua?: string; context?: unknown; sentAt?: unknown } = {},
+    ) {
       return ingest.ingest({
-        body: { app: key, context: opts.context, events },
+        body: {
+          app: key,
+          context: opts.context,
+          events,
+          ...('sentAt' in opts ? { sentAt: opts.sentAt } : {}),
+        },
         keyFromQuery: null,
         address: opts.address ?? '203.0.113.7',
         userAgent: opts.ua ?? 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36',
