@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineContract, validateContext } from '@tally/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorDouble } from '../../../test-support/collector-double.js';
+import { type Behaviour, collectorDouble } from '../../../test-support/collector-double.js';
 import { startTestTally } from '../../../test-support/tally.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.meta.url));
@@ -18,9 +18,11 @@ function runTool(
   mode: 'exit' | 'send' | 'queued',
   o: {
     home: string;
-    cwd: string;
+    /** Default: the HOME. */
+    cwd?: string;
     endpoint: string;
-    contract: object;
+    /** Default: `{ app: 'Tool' }`. */
+    contract?: object;
     count?: number;
     version?: string;
     env?: Record<string, string>;
@@ -29,9 +31,9 @@ function runTool(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [FIXTURE, mode, JSON.stringify(o.contract)],
+      [FIXTURE, mode, JSON.stringify(o.contract ?? { app: 'Tool' })],
       {
-        cwd: o.cwd,
+        cwd: o.cwd ?? o.home,
         env: {
           ...process.env,
           HOME: o.home,
@@ -49,6 +51,21 @@ function runTool(
         resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stderr: String(stderr) }),
     );
   });
+}
+
+/** Runs `fn` with a collector double that behaves as told and a HOME of its own, then removes both. */
+async function withCollector(
+  behaviour: Behaviour,
+  fn: (collector: Awaited<ReturnType<typeof collectorDouble>>, home: string) => Promise<void>,
+): Promise<void> {
+  const collector = await collectorDouble(behaviour);
+  const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
+  try {
+    await fn(collector, home);
+  } finally {
+    await collector.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 type Batch = {
@@ -123,37 +140,26 @@ describe('a batch delivered by the detached sender', () => {
 
 describe('shutdown() awaited at the top level of a script', () => {
   it("ends with the script's own exit code, within its 1 s bound, even when the collector never answers", async () => {
-    const collector = await collectorDouble('blackhole');
-    const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
-    try {
+    await withCollector('blackhole', async (collector, home) => {
       const started = Date.now();
       const r = await runTool('send', {
         home,
-        cwd: home,
         endpoint: collector.url,
-        contract: { app: 'Tool' },
       });
       expect(r.status).toBe(0); // not 13 (a top-level await left unsettled)
       expect(r.stderr).not.toContain('unsettled');
       expect(Date.now() - started).toBeLessThan(5000);
-    } finally {
-      await collector.close();
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('many events at once', () => {
   for (const mode of ['send', 'exit'] as const) {
     it(`${mode === 'send' ? 'sent by the process' : 'spooled and sent by the detached sender'}: all arrive, in batches the collector takes (at most 500 events)`, async () => {
-      const collector = await collectorDouble('ok');
-      const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
-      try {
+      await withCollector('ok', async (collector, home) => {
         const r = await runTool(mode, {
           home,
-          cwd: home,
           endpoint: collector.url,
-          contract: { app: 'Tool' },
           count: 1200,
         });
         expect(r.status).toBe(0);
@@ -163,24 +169,18 @@ describe('many events at once', () => {
         while (events() < 1200 && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
         expect(events()).toBe(1200);
         for (const b of batches()) expect(b.events.length).toBeLessThanOrEqual(500);
-      } finally {
-        await collector.close();
-        rmSync(home, { recursive: true, force: true });
-      }
+      });
     });
   }
 });
 
 describe('a batch waiting behind one on the wire when the process exits', () => {
   it('is spooled with it, not lost', async () => {
-    const collector = await collectorDouble('blackhole'); // keeps the first batch on the wire
-    const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
-    try {
+    await withCollector('blackhole', async (collector, home) => {
+      // keeps the first batch on the wire
       const r = await runTool('queued', {
         home,
-        cwd: home,
         endpoint: collector.url,
-        contract: { app: 'Tool' },
       });
       expect(r.status).toBe(0);
       const spool = join(home, '.config', 'tool', 'spool');
@@ -200,51 +200,36 @@ describe('a batch waiting behind one on the wire when the process exits', () => 
       let seen = messages();
       for (let i = 0; i < 20 && seen === null; i++) seen = messages();
       expect(seen).toEqual(['from queued', 'second batch']);
-    } finally {
-      await collector.close();
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('a context field longer than the collector takes', () => {
   it('is cut to fit, so the batch is not refused whole', async () => {
-    const collector = await collectorDouble('ok');
-    const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
-    try {
+    await withCollector('ok', async (collector, home) => {
       const contract = { app: 'Tool' };
       const version = `3.0.0+${'build.'.repeat(40)}`; // 246 characters
-      const r = await runTool('send', { home, cwd: home, endpoint: collector.url, contract, version });
+      const r = await runTool('send', { home, endpoint: collector.url, contract, version });
       expect(r.status).toBe(0);
       const [batch] = collector.bodies as Batch[];
       expect(batch).toBeDefined();
       expect(validateContext(defineContract(contract), batch?.context)).toMatchObject({ ok: true });
       expect(String(batch?.context.appVersion)).toBe(version.slice(0, 128));
-    } finally {
-      await collector.close();
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('an endpoint with a path (a collector behind a proxy at /telemetry/)', () => {
   for (const endpoint of ['/telemetry', '/telemetry/']) {
     it(`posts under it: ${endpoint}`, async () => {
-      const collector = await collectorDouble('ok');
-      const home = mkdtempSync(join(tmpdir(), 'ctx-home-'));
-      try {
+      await withCollector('ok', async (collector, home) => {
         const r = await runTool('send', {
           home,
-          cwd: home,
           endpoint: `${collector.url}${endpoint}`,
-          contract: { app: 'Tool' },
         });
         expect(r.status).toBe(0);
         expect(collector.paths).toEqual(['/telemetry/api/v1/events']);
-      } finally {
-        await collector.close();
-        rmSync(home, { recursive: true, force: true });
-      }
+      });
     });
   }
 });
@@ -259,9 +244,7 @@ describe('a machine whose clock is two hours fast', () => {
       const before = Date.now();
       const r = await runTool('send', {
         home,
-        cwd: home,
         endpoint: tally.url,
-        contract: { app: 'Tool' },
         env: { TOOL_KEY: key, TOOL_CLOCK_OFFSET_MS: String(2 * 3_600_000) },
       });
       expect(r.status).toBe(0);
