@@ -32,6 +32,15 @@ export interface Deferred {
   fields: string[];
 }
 
+/** What a batch under `contract` leaves for its sender to fill in, for the project in `projectDir`. */
+export const deferredFor = (contract: Contract, projectDir: string): Deferred => ({
+  projectDir,
+  fields: DEFERRED_FIELDS.filter((k) => declared(contract, k)),
+});
+
+/** This machine's facts, found once per process (a sender completes many batches). */
+let machine: ReturnType<typeof machineContext> | null = null;
+
 /** Whether a context field may leave the process under this contract (identifiers only where allowed). */
 export function declared(contract: Contract, field: string): boolean {
   if ((field === 'machine' || field === 'project') && !contract.identifiers[field]) return false;
@@ -52,25 +61,29 @@ export function onlyDeclared(contract: Contract, ctx: Record<string, unknown>): 
 }
 
 /**
- * Fills the deferred fields a batch may carry. Returns the project ids cache when it gained an entry
- * (to be kept in the user config), as `projectId` does.
+ * Fills the deferred fields a batch may carry. A project id computed anew is kept in `user` and,
+ * given `userFile`, written there (a cache: a failed write only costs the walk again).
  */
 export function completeContext(
   partial: BatchContext,
   deferred: Deferred,
   user: UserConfig,
-): { context: BatchContext; projects?: Record<string, string> } {
+  userFile?: string,
+): BatchContext {
   const wanted = new Set(deferred.fields);
-  const found: Record<string, unknown> = { ...machineContext() };
-  let projects: Record<string, string> | undefined;
+  machine ??= machineContext();
+  const found: Record<string, unknown> = { ...machine };
   if (wanted.has('project') && user.salt) {
     const project = projectId(deferred.projectDir, user.salt, user.projects);
     found.project = project.id;
-    projects = project.cache;
+    if (project.cache) {
+      user.projects = project.cache;
+      if (userFile) writeConfig(userFile, user);
+    }
   }
   const context: Record<string, unknown> = { ...partial };
   for (const k of DEFERRED_FIELDS) if (wanted.has(k) && found[k] !== undefined) context[k] = fitted(found[k]);
-  return { context: context as BatchContext, ...(projects ? { projects } : {}) };
+  return context as BatchContext;
 }
 
 /**
@@ -90,8 +103,12 @@ export function completeSpooled(text: string, userDir: string): string | null {
   if (typeof defer.projectDir !== 'string' || !Array.isArray(defer.fields)) return null;
   const file = join(userDir, 'telemetry.json');
   const cfg = readConfig<UserConfig>(file);
-  const user = (cfg.ok && cfg.value) || {};
-  const { context, projects } = completeContext(rest.context ?? {}, defer, user);
-  if (projects && cfg.ok) writeConfig(file, { ...user, projects });
+  // an unreadable config is not overwritten: the id is computed without the cache
+  const context = completeContext(
+    rest.context ?? {},
+    defer,
+    (cfg.ok && cfg.value) || {},
+    cfg.ok ? file : undefined,
+  );
   return JSON.stringify({ ...rest, context });
 }

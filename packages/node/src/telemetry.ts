@@ -12,7 +12,7 @@ import {
 import { runCommand } from './command.js';
 import { readConfig, retireKey, type UserConfig, writeConfig } from './config.js';
 import { type Decision, decide } from './consent.js';
-import { completeContext, DEFERRED_FIELDS, type Deferred, declared, onlyDeclared } from './context.js';
+import { completeContext, deferredFor, onlyDeclared } from './context.js';
 import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
 import { newMachineId, newSalt, sessionId } from './ids.js';
@@ -89,9 +89,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     return decision;
   };
 
-  /** The context known cheaply at start; `deferred` says what a sender adds (see context.ts). */
+  /** The context known cheaply at start; a sender adds the deferred fields (see context.ts). */
   let partial: BatchContext | null = null;
-  let deferred: Deferred | null = null;
   /** The whole context, found the first time this process itself sends. */
   let context: BatchContext | null = null;
   let pending: WireEvent[] = [];
@@ -146,27 +145,32 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       appVersion: options.version,
       sdk: SDK,
     });
-    deferred = { projectDir, fields: DEFERRED_FIELDS.filter((k) => declared(contract, k)) };
     return true;
   }
 
   /** The whole context, for a batch this process sends (or prints in debug mode). */
   function fullContext(): BatchContext {
-    if (context) return context;
     const d = current();
-    const found = completeContext(partial ?? {}, deferred as Deferred, d.user ?? {});
-    if (found.projects && d.user && d.userFile) {
-      d.user.projects = found.projects;
-      writeConfig(d.userFile, d.user); // a cache: a failed write only costs the walk again
-    }
-    context = found.context;
+    context ??= completeContext(
+      partial ?? {},
+      deferredFor(contract, projectDir),
+      d.user ?? {},
+      (d.user && d.userFile) || undefined, // no config read: none written over
+    );
     return context;
   }
 
   const body = (events: WireEvent[]) => JSON.stringify({ app: options.key, context: fullContext(), events });
   /** A batch for the spool: whoever sends it fills in the deferred fields. */
   const spoolBody = (events: WireEvent[]) =>
-    context ? body(events) : JSON.stringify({ app: options.key, context: partial, events, defer: deferred });
+    context
+      ? body(events)
+      : JSON.stringify({
+          app: options.key,
+          context: partial,
+          events,
+          defer: deferredFor(contract, projectDir),
+        });
 
   /** Handles the collector's answer to one batch; true when it took it. */
   function settle(text: string, outcome: Outcome): boolean {
