@@ -23,13 +23,8 @@ const alive = (pid: number) => {
   }
 };
 
-function dropIfStale(file: string, now: number): void {
-  try {
-    if (now - fs().statSync(file).mtimeMs > CLAIM_STALE_MS) fs().rmSync(file, { force: true });
-  } catch {
-    // gone already
-  }
-}
+/** A file untouched for CLAIM_STALE_MS: its writer or claimer is gone. Throws when the file is. */
+const stale = (file: string, now: number) => now - fs().statSync(file).mtimeMs > CLAIM_STALE_MS;
 
 /** Spooled batches, oldest first (claims left by dead senders are put back first). */
 export function spooled(dir: string, now = Date.now()): string[] {
@@ -45,20 +40,19 @@ export function spooled(dir: string, now = Date.now()): string[] {
       out.push(name);
       continue;
     }
-    if (name.endsWith('.json.tmp')) {
-      dropIfStale(join(dir, name), now); // a write a crash cut short
-      continue;
-    }
-    const claim = /^(.+\.json)\.(\d+)$/.exec(name);
-    if (!claim) continue;
+    const path = join(dir, name);
     try {
-      const stale = now - fs().statSync(join(dir, name)).mtimeMs > CLAIM_STALE_MS;
-      if (stale || !alive(Number(claim[2]))) {
-        fs().renameSync(join(dir, name), join(dir, claim[1] as string));
+      if (name.endsWith('.json.tmp')) {
+        if (stale(path, now)) fs().rmSync(path, { force: true }); // a write a crash cut short
+        continue;
+      }
+      const claim = /^(.+\.json)\.(\d+)$/.exec(name);
+      if (claim && (stale(path, now) || !alive(Number(claim[2])))) {
+        fs().renameSync(path, join(dir, claim[1] as string));
         out.push(claim[1] as string);
       }
     } catch {
-      // another process got there first
+      // gone, or another process got there first
     }
   }
   return out.sort().map((f) => join(dir, f));
@@ -164,13 +158,13 @@ export function senderState(dir: string): SenderState | null {
   }
 }
 
+const atWork = (s: SenderState | null, now: number) => s?.pid !== undefined && now < s.until && alive(s.pid);
+
 /** Whether a new sender should wait: one is running, or the collector failed a moment ago. */
 export function senderBusy(dir: string, now = Date.now()): boolean {
   const s = senderState(dir);
-  return !!s && now < s.until && (s.pid === undefined || alive(s.pid));
+  return s?.pid === undefined ? !!s && now < s.until : atWork(s, now);
 }
-
-const atWork = (s: SenderState | null, now: number) => s?.pid !== undefined && now < s.until && alive(s.pid);
 
 /** Whether a detached sender is running now (not merely a back-off left by a failed one). */
 export const senderAtWork = (dir: string, now = Date.now()) => atWork(senderState(dir), now);
