@@ -5,7 +5,7 @@ export const BATCH_EVENTS = 500;
  * Bytes of events in one request at most: far below the collector's body limit, and under the 64 KB
  * a browser allows for a beacon or a keepalive request.
  */
-export const BATCH_BYTES = 60_000;
+const BATCH_BYTES = 60_000;
 
 /**
  * Splits events, in order, into batches the collector takes whole: at most BATCH_EVENTS events and

@@ -1,4 +1,4 @@
-export { BATCH_BYTES, batchesOf } from './batch.js';
+export { batchesOf } from './batch.js';
 export { BUILTIN_EVENTS, LIMITS } from './builtin.js';
 export { defineContract, isContract } from './define.js';
 export { renderUsageDocs } from './docs.js';

@@ -13,7 +13,7 @@ const HELP = `tally — privacy-first usage telemetry
                              expired events leave the disk, not only the query results
 
 Environment: TALLY_PORT (8787), TALLY_HOST (127.0.0.1), TALLY_DATA_DIR (./.tally),
-TALLY_ADMIN_EMAIL + TALLY_ADMIN_PASSWORD (first owner), TALLY_TRUST_PROXY=1, TALLY_DEMO=1.`;
+TALLY_ADMIN_EMAIL + TALLY_ADMIN_PASSWORD (first owner), TALLY_TRUST_PROXY=N, TALLY_DEMO=1.`;
 
 async function serve(args: string[]): Promise<void> {
   const demo = args.includes('--demo') || process.env.TALLY_DEMO === '1';

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, type Stats, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -25,27 +25,43 @@ export function packageDist(name: string): string | null {
   }
 }
 
+/** The dashboard's files keep their names from one version to the next: a browser must ask (a 304
+ * when unchanged), or it would run an old dashboard against a newer server. */
+const REVALIDATE = { 'cache-control': 'no-cache' };
+
 /**
- * Sends a file with a validator (size and modification time), answering 304 when the browser has
- * that version already: files served `no-cache` cost a short revalidation, never a stale copy.
+ * Sends `file` if it is one, with a validator (size and modification time), answering 304 when the
+ * browser has that version already; false when there is no such file.
  */
-function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache: string): void {
-  const st = statSync(file);
+function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  extra: Record<string, string>,
+): boolean {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch {
+    return false;
+  }
+  if (!st.isFile()) return false;
   const etag = `W/"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
   const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'cache-control': cache,
+    ...extra,
     etag,
     'x-content-type-options': 'nosniff',
   };
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers);
     res.end();
-    return;
+  } else {
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
   }
-  res.writeHead(200, headers);
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  return true;
 }
 
 /** Serves the tracker at /tally.js and the dashboard's static files, with index.html for app routes. */
@@ -56,13 +72,11 @@ export function serveStatic(
   dirs: { dashboard: string | null; tracker: string | null },
 ): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  if (url.pathname === '/tally.js' && dirs.tracker) {
-    const file = join(dirs.tracker, 'tally.js');
-    if (!existsSync(file)) return false;
-    res.setHeader('access-control-allow-origin', '*');
-    sendFile(req, res, file, 'public, max-age=3600');
-    return true;
-  }
+  if (url.pathname === '/tally.js' && dirs.tracker)
+    return sendFile(req, res, join(dirs.tracker, 'tally.js'), {
+      'cache-control': 'public, max-age=3600',
+      'access-control-allow-origin': '*',
+    });
   if (!dirs.dashboard || url.pathname.startsWith('/api/')) return false;
   let path: string;
   try {
@@ -71,16 +85,6 @@ export function serveStatic(
     return false;
   }
   if (!path.startsWith(dirs.dashboard + sep) && path !== dirs.dashboard) return false;
-  if (existsSync(path) && statSync(path).isFile()) {
-    // The dashboard's files keep their names from one version to the next: a browser must ask
-    // (a 304 when unchanged), or it would run an old dashboard against a newer server.
-    sendFile(req, res, path, 'no-cache');
-    return true;
-  }
-  const index = join(dirs.dashboard, 'index.html');
-  if (!extname(url.pathname) && existsSync(index)) {
-    sendFile(req, res, index, 'no-cache');
-    return true;
-  }
-  return false;
+  if (sendFile(req, res, path, REVALIDATE)) return true;
+  return !extname(url.pathname) && sendFile(req, res, join(dirs.dashboard, 'index.html'), REVALIDATE);
 }
