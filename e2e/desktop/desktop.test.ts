@@ -88,6 +88,18 @@ describe.skipIf(skip)('Laserforge, a desktop-style app, tracked as the Rayforge 
     return res.json();
   };
 
+  /** The session's stored rows once there are some, or after 10 s: sending is asynchronous, and a
+   * fixed wait is too short on a loaded machine. */
+  async function storedSoon(s: Session) {
+    const until = Date.now() + 10_000;
+    let rows = await s.stored();
+    while (!rows.length && Date.now() < until) {
+      await sleep(100);
+      rows = await s.stored();
+    }
+    return rows;
+  }
+
   it('[R1] [R3] asks at first start; "No" means nothing is ever collected or transmitted', async () => {
     const s = await session();
     try {
@@ -252,8 +264,7 @@ describe.skipIf(skip)('Laserforge, a desktop-style app, tracked as the Rayforge 
       const ua = await s.page.evaluate(() => navigator.userAgent);
       await s.page.getByRole('button', { name: 'Yes' }).click();
       await nav(s.page, 'General');
-      await sleep(800);
-      const rows = await s.stored();
+      const rows = await storedSoon(s);
       expect(rows.length).toBeGreaterThan(0);
       for (const r of rows) {
         expect(r).toMatchObject({ machine: null, project: null, props: null, app_id: s.appId });
