@@ -53,6 +53,20 @@ function runTool(
   });
 }
 
+/**
+ * Removes a test HOME. A detached sender a run started may still be at work in it (it stays a few
+ * seconds), writing files while they are deleted: it is stopped first.
+ */
+function removeHome(home: string): void {
+  try {
+    const { pid } = JSON.parse(readFileSync(join(home, '.config', 'tool', 'spool', 'sender.state'), 'utf8'));
+    if (pid) process.kill(pid, 'SIGKILL');
+  } catch {
+    // no sender, or gone already
+  }
+  rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+}
+
 /** Runs `fn` with a collector double that behaves as told and a HOME of its own, then removes both. */
 async function withCollector(
   behaviour: Behaviour,
@@ -64,7 +78,7 @@ async function withCollector(
     await fn(collector, home);
   } finally {
     await collector.close();
-    rmSync(home, { recursive: true, force: true });
+    removeHome(home);
   }
 }
 
@@ -91,7 +105,7 @@ describe('a batch delivered by the detached sender', () => {
   });
   afterAll(async () => {
     await collector.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const d of dirs) removeHome(d);
   });
 
   /** Runs the CLI and waits for its batch (told apart by the message) to reach the collector. */
@@ -257,7 +271,7 @@ describe('a machine whose clock is two hours fast', () => {
     } finally {
       await tally.close();
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(home, { recursive: true, force: true });
+      removeHome(home);
     }
   });
 });
