@@ -6,6 +6,7 @@
 export function setRecent<K, V>(map: Map<K, V>, key: K, value: V, capacity: number): void {
   map.delete(key);
   map.set(key, value);
+  if (map.size <= capacity) return; // the usual case: no iterator to build
   for (const oldest of map.keys()) {
     if (map.size <= capacity) break;
     map.delete(oldest);

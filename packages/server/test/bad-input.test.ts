@@ -258,6 +258,24 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     expect(rows.map((r) => r.path)).toEqual(['/q']);
   });
 
+  it('answers the CORS preflight of a JSON batch from any page, cached for a day', async () => {
+    const res = await raw(
+      ingestUrl,
+      '',
+      {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+      'OPTIONS',
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-methods']).toContain('POST');
+    expect(res.headers['access-control-allow-headers']).toBe('content-type');
+    expect(res.headers['access-control-max-age']).toBe('86400');
+  });
+
   it('reads a path that starts with "//" as a path, not as a host name', async () => {
     const r = await raw(`${tally.url}//api/health`, '', {}, 'GET');
     expect(r.status).toBe(200);

@@ -64,11 +64,17 @@ export function sendJson(
 
 export class Router {
   private readonly routes: Route[] = [];
+  /** Routes without parameters by "METHOD /path": one lookup for most requests (ingest above all);
+   * such a path is never also matched by a parameter route (none is: `/api/apps/:id` vs `/api/apps`). */
+  private readonly fixed = new Map<string, Route>();
 
   constructor(private readonly auth: Authenticator) {}
 
   add(method: string, pattern: string, access: Access, handler: Handler): this {
-    this.routes.push({ method, parts: pattern.split('/').filter(Boolean), access, handler });
+    const route = { method, parts: pattern.split('/').filter(Boolean), access, handler };
+    this.routes.push(route);
+    const key = `${method} /${route.parts.join('/')}`;
+    if (!pattern.includes(':') && !this.fixed.has(key)) this.fixed.set(key, route);
     return this;
   }
 
@@ -89,6 +95,8 @@ export class Router {
     method: string,
     path: string,
   ): { route: Route; params: Record<string, string> } | 'method' | null {
+    const fixed = this.fixed.get(`${method} ${path}`);
+    if (fixed) return { route: fixed, params: {} };
     const parts = path.split('/').filter(Boolean);
     let methodMismatch = false;
     for (const route of this.routes) {

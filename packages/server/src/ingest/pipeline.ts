@@ -2,7 +2,7 @@ import type { AppRegistry } from '../apps.js';
 import type { Config } from '../config.js';
 import type { EventStore, MetaStore } from '../store/types.js';
 import { authenticateApp } from './authenticate.js';
-import { hash64 } from './hash.js';
+import { hash64, remembered } from './hash.js';
 import { parseBatch } from './parse.js';
 import { toRow } from './rows.js';
 import type { Salts } from './salts.js';
@@ -10,6 +10,9 @@ import type { Sessionizer } from './sessionize.js';
 import { parseUserAgent } from './user-agent.js';
 import { clockOffset, type Rejection, validateBatch } from './validate.js';
 import { visitorOf } from './visitor.js';
+
+/** Session ids hashed lately (a session sends batch after batch). */
+const sessionHash = remembered(hash64, 20_000);
 
 export interface IngestRequest {
   body: unknown;
@@ -62,7 +65,7 @@ export class IngestPipeline {
 
     batch.events.sort((a, b) => a.event.ts - b.event.ts); // visits are assigned in time order
     const ctx = batch.context;
-    const session = ctx.session ? hash64(`${app.id}:${ctx.session}`) : null;
+    const session = ctx.session ? sessionHash(`${app.id}:${ctx.session}`) : null;
     const agent = parseUserAgent(req.userAgent);
     const timestamps = batch.events.map((e) => e.event.ts);
     const visitor = visitorOf(

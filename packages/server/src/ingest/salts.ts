@@ -12,6 +12,8 @@ const dayOf = (ms: number) => Math.floor(ms / DAY);
  */
 export class Salts {
   private salts = new Map<number, Buffer>();
+  /** The answer for the day asked last (asked on every request; it changes once a day). */
+  private last: { day: number; salts: ReturnType<Salts['current']> } | null = null;
   private readonly file: string;
 
   constructor(dataDir: string) {
@@ -28,6 +30,7 @@ export class Salts {
    */
   current(now: number): { today: Buffer; yesterday: Buffer | null; todayFrom: number } {
     const day = dayOf(now);
+    if (this.last?.day === day) return this.last.salts;
     let changed = false;
     for (const d of this.salts.keys()) {
       if (d < day - 1) {
@@ -42,7 +45,9 @@ export class Salts {
       changed = true;
     }
     if (changed) this.save();
-    return { today, yesterday: this.salts.get(day - 1) ?? null, todayFrom: day * DAY };
+    const salts = { today, yesterday: this.salts.get(day - 1) ?? null, todayFrom: day * DAY };
+    this.last = { day, salts };
+    return salts;
   }
 
   private save(): void {

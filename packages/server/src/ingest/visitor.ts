@@ -1,5 +1,5 @@
 import type { Contract } from '@tally/contract';
-import { hash64, keyedHash64 } from './hash.js';
+import { hash64, keyedHash64Remembered } from './hash.js';
 import type { Salts } from './salts.js';
 import type { Sessionizer } from './sessionize.js';
 
@@ -26,8 +26,8 @@ export function visitorOf(input: VisitorInput, salts: Salts, sessions: Sessioniz
   const { today, yesterday, todayFrom } = salts.current(input.now);
   // Yesterday's hash is worth computing only while a visit created before midnight is in memory.
   if (yesterday && sessions.oldestCreated < todayFrom) {
-    const before = keyedHash64(yesterday, text);
+    const before = keyedHash64Remembered(yesterday, text);
     if (sessions.continues(input.appId, before, input.session, input.firstTs)) return before;
   }
-  return keyedHash64(today, text);
+  return keyedHash64Remembered(today, text);
 }

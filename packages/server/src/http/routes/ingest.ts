@@ -6,7 +6,8 @@ import { clientAddress } from '../client.js';
 import { HttpError } from '../errors.js';
 import type { Router } from '../router.js';
 
-const CORS = {
+/** The preflight's answer: any page may send events (with a JSON body too), asked once a day. */
+const PREFLIGHT = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, OPTIONS',
   'access-control-allow-headers': 'content-type',
@@ -21,11 +22,12 @@ export function registerIngestRoutes(
   limits: { perAddress: RateLimiter; perApp: RateLimiter },
 ): void {
   router.add('OPTIONS', '/api/v1/events', 'open', ({ res }) => {
-    res.writeHead(204, CORS);
+    res.writeHead(204, PREFLIGHT);
     res.end();
   });
   router.post('/api/v1/events', 'open', async ({ req, res, url }) => {
-    for (const [k, v] of Object.entries(CORS)) res.setHeader(k, v);
+    // Browsers read the other CORS headers only on the preflight; this one lets the page see the answer.
+    res.setHeader('access-control-allow-origin', '*');
     const type = String(req.headers['content-type'] ?? 'text/plain')
       .split(';')[0]
       ?.trim()
@@ -37,7 +39,8 @@ export function registerIngestRoutes(
     if (wait)
       throw new HttpError(429, 'too many requests from this address', { 'retry-after': String(wait) });
     const body = parseJson(await readBody(req, s.config.maxBody));
-    const key = (body as { app?: unknown })?.app ?? url.searchParams.get('app');
+    const keyFromQuery = url.search ? url.searchParams.get('app') : null;
+    const key = (body as { app?: unknown })?.app ?? keyFromQuery;
     if (typeof key === 'string') {
       const appWait = limits.perApp.take(key);
       if (appWait)
@@ -45,7 +48,7 @@ export function registerIngestRoutes(
     }
     const result = await ingest.ingest({
       body,
-      keyFromQuery: url.searchParams.get('app'),
+      keyFromQuery,
       address,
       userAgent: String(req.headers['user-agent'] ?? ''),
     });
