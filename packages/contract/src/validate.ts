@@ -99,10 +99,11 @@ export function validateEvent(contract: Contract, raw: unknown): Validated {
     }
     if (keys.length) event.props = out;
   }
-  for (const [key, p] of Object.entries(spec.props ?? {})) {
-    if (p.required && event.props?.[key] === undefined)
-      return { ok: false, reason: `property ${key} is required` };
-  }
+  if (spec.props)
+    for (const key of Object.keys(spec.props)) {
+      if (spec.props[key]?.required && event.props?.[key] === undefined)
+        return { ok: false, reason: `property ${key} is required` };
+    }
   return { ok: true, event };
 }
 

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../src/store/duckdb/db.js';
 import { DuckDBEventStore } from '../src/store/duckdb/events.js';
-import { encodeRow } from '../src/store/journal.js';
+import { encodeRow, encodeRows } from '../src/store/journal.js';
 import type { EventRow } from '../src/store/types.js';
 import { cleanup, tempDir } from './support/harness.js';
 import { eventRow } from './support/rows.js';
@@ -103,5 +104,40 @@ describe('loading and erasure at the same time', () => {
     } finally {
       cleanup(dir);
     }
+  });
+});
+
+describe('encodeRows', () => {
+  const text = fc.option(fc.string({ unit: 'grapheme', maxLength: 12 }), { nil: null });
+  const flag = fc.option(fc.boolean(), { nil: null });
+  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+  // A few contexts, so that runs of rows share one and others switch between them.
+  const context = fc.record({ os: text, locale: text, screen: text, ci: flag, docker: flag, machine: text });
+  const rowOf = (ctx: Partial<EventRow>) =>
+    fc
+      .record({
+        ts: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        name: fc.string({ unit: 'grapheme', maxLength: 12 }),
+        path: text,
+        durationMs: fc.option(fc.integer({ min: 0, max: 2_147_483_647 }), { nil: null }),
+        visitor: int64,
+        visit: int64,
+        session: fc.option(int64, { nil: null }),
+        props: fc.option(fc.json(), { nil: null }),
+      })
+      .map((r) => row({ ...ctx, ...r }));
+
+  it('writes each row exactly as encodeRow does, whether rows share their context or not', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(context, { minLength: 1, maxLength: 3 })
+          .chain((ctxs) => fc.array(fc.constantFrom(...ctxs).chain(rowOf), { maxLength: 20 })),
+        (rows) => {
+          expect(encodeRows(rows)).toBe(rows.map((r) => `${encodeRow(r)}\n`).join(''));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -52,7 +52,9 @@ export function validateBatch(
     const ts = v.event.ts === undefined ? now : v.event.ts + clockOffset;
     if (ts > now + FUTURE_MS) return 'ts is more than 10 minutes in the future';
     if (ts < oldest) return `ts is older than ${acceptDays} days`;
-    return { ...v.event, ts };
+    const event = v.event as WireEvent & { ts: number }; // the validator's own copy: no second one
+    event.ts = ts;
+    return event;
   };
   rawEvents.forEach((raw, index) => {
     const r = check(raw);
