@@ -1,7 +1,7 @@
 // @tally/node overhead: wall time of a trivial CLI command with no SDK, with telemetry off, and on
 // (tracking one event: the spool and detached-sender path) with the collector up, down, black-holed
 // and answering 500; the cost of one track() call; the SDK's import time. Medians of 20+ runs,
-// variants interleaved in the same run.
+// variants interleaved in the same run; and the mean CPU time of those same runs.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,23 @@ const SETTLE_MS = 250;
 const home = mkdtempSync(join(tmpdir(), 'tally-bench-home-'));
 const env = (extra) => ({ ...process.env, HOME: home, XDG_CONFIG_HOME: '', DO_NOT_TRACK: '', ...extra });
 
+/**
+ * CPU time (user + system) of the children this process has waited for, in clock ticks of 10 ms;
+ * null off Linux. A detached sender is not among them: the CLI does not wait for it either.
+ */
+function childCpuTicks() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[13]) + Number(f[14]); // cutime, cstime
+  } catch {
+    return null;
+  }
+}
+
+/** One run: its wall time in ms, and the CPU ticks it used. */
 function once(args, extraEnv) {
+  const cpu = childCpuTicks();
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, {
     env: env(extraEnv),
@@ -21,7 +37,8 @@ function once(args, extraEnv) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  return { wallMs, ticks: cpu === null ? null : (childCpuTicks() ?? 0) - cpu };
 }
 
 const round1 = (x) => Math.round(x * 10) / 10;
@@ -35,14 +52,21 @@ const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length 
  */
 function interleaved(variants) {
   const times = variants.map(() => []);
+  const ticks = variants.map(() => 0);
   for (let i = 0; i < RUNS; i++)
     variants.forEach(([args, extraEnv], k) => {
-      times[k].push(once(args, extraEnv));
+      const run = once(args, extraEnv);
+      times[k].push(run.wallMs);
+      ticks[k] = run.ticks === null || ticks[k] === null ? null : ticks[k] + run.ticks;
       // Let a detached sender started by this run finish before the next run is timed.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
     });
   const diffs = times.map((t) => t.map((x, i) => x - times[0][i]));
+  // Ticks are 10 ms, summed over all runs: the mean CPU time of a run, to about 10/RUNS ms.
+  const cpuMs = ticks.map((t) => (t === null ? null : (t * 10) / RUNS));
   return {
+    cpu: cpuMs.map((c) => (c === null ? null : round1(c))),
+    cpuOver: cpuMs.map((c) => (c === null || cpuMs[0] === null ? null : round1(c - cpuMs[0]))),
     medians: times.map((t) => round1(median(t))),
     paired: diffs.map((d) => round1(median(d))),
     quartiles: diffs.map((d) => [round1(quantile(d, 0.25)), round1(quantile(d, 0.75))]),
@@ -68,7 +92,7 @@ const onWith = (endpoint) => {
 };
 const track = join(ROOT, 'bench/fixtures/cli-track.mjs');
 
-const { medians, paired, quartiles } = interleaved([
+const { medians, paired, quartiles, cpu, cpuOver } = interleaved([
   [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
   [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
   [[track], onWith('http://127.0.0.1:9')], // nothing listens on the discard port: collector down
@@ -156,6 +180,23 @@ report('node-sdk', {
     onCollector500: quartiles[5],
   },
   overheadTargetMs: 5,
+  // The same runs in CPU time (mean per run, the CLI process alone): what the SDK costs the machine,
+  // which preemption by other work on a shared host does not inflate the way it inflates wall time.
+  cpuMsPerRun: {
+    noSdk: cpu[0],
+    telemetryOff: cpu[1],
+    onCollectorDown: cpu[2],
+    onCollectorUp: cpu[3],
+    onCollectorBlackholed: cpu[4],
+    onCollector500: cpu[5],
+  },
+  cpuOverheadMs: {
+    off: cpuOver[1],
+    onCollectorDown: cpuOver[2],
+    onCollectorUp: cpuOver[3],
+    onCollectorBlackholed: cpuOver[4],
+    onCollector500: cpuOver[5],
+  },
   sdkShareMs,
   trackMicroseconds: Math.round(trackUs * 100) / 100,
   importMs: round1(withImport - bare),
