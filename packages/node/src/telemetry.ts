@@ -272,6 +272,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   return {
     track(name, props) {
       try {
+        // Off: the event is not even checked (start() records that it is off, once).
+        if (off || !current().enabled) return void start();
         const checked = validateEvent(contract, { name, ts: Date.now(), ...(props ? { props } : {}) });
         if (!checked.ok) {
           if (debug) process.stderr.write(`[${options.app} telemetry] dropped ${name}: ${checked.reason}\n`);
