@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
 import type { EventRow, EventStore, VisitState } from '../types.js';
-import { type Db, readAll, readFresh } from './db.js';
+import { type Db, readAll, readFresh, runStarted } from './db.js';
 import { loadJournalSql } from './load.js';
 import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
 
@@ -38,6 +38,7 @@ export class DuckDBEventStore implements EventStore {
     await db.writer.run(EVENT_DDL);
     await db.writer.run(JOURNAL_DDL);
     const [state] = await readAll<{ segment: number; pos: bigint }>(
+      db,
       db.writer,
       'SELECT segment, pos FROM journal_state WHERE id = 1',
     );
@@ -105,7 +106,7 @@ export class DuckDBEventStore implements EventStore {
       const w = this.db.writer;
       await w.run('BEGIN TRANSACTION');
       try {
-        for (const f of files) await w.run(loadJournalSql(f.path, f.skipLines));
+        for (const f of files) await runStarted(this.db, w, loadJournalSql(f.path, f.skipLines));
         await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, 0)', [next]);
         await w.run('COMMIT');
         this.loadedBefore = Math.max(this.loadedBefore, next);
@@ -165,12 +166,12 @@ export class DuckDBEventStore implements EventStore {
     await this.drain();
     const n = await this.exclusive(async () => {
       const [row] = await readAll<{ n: number }>(
+        this.db,
         this.db.writer,
         `SELECT count(*)::INTEGER AS n FROM events WHERE ${where}`,
         params,
       );
-      // biome-ignore lint/suspicious/noExplicitAny: DuckDB values
-      await this.db.writer.run(`DELETE FROM events WHERE ${where}`, params as any);
+      await runStarted(this.db, this.db.writer, `DELETE FROM events WHERE ${where}`, params);
       return row?.n ?? 0;
     });
     // Every segment with a deleted row is loaded (drain above): off the disk it goes.

@@ -43,7 +43,7 @@ export class DuckDBMetaStore implements MetaStore {
   }
 
   all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.exclusive(() => readAll<T>(this.conn, sql, params));
+    return this.exclusive(() => readAll<T>(this.db, this.conn, sql, params));
   }
 
   async run(sql: string, params: unknown[] = []): Promise<void> {
