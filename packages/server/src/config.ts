@@ -22,7 +22,7 @@ export interface Config {
   publicUrl?: string;
   /** Page views in a range above which the pages table is estimated from a sample of visitors; 0: never. */
   sampleAbove: number;
-  /** DuckDB worker threads (default: cores + 1). */
+  /** DuckDB threads (default: cores + 1): one calls, the others execute queries. */
   dbThreads?: number;
 }
 
