@@ -17,7 +17,8 @@ export interface VisitorInput {
 /**
  * Step 4b: who is this? With a machine id the contract allows, a hash of (app, machine). Otherwise a
  * keyed hash of (app, address, User-Agent) with today's salt — or yesterday's while a visit that
- * began before midnight is still going. The address and User-Agent are not kept anywhere.
+ * began before midnight is still going. The address and User-Agent are never stored: only the
+ * hashes remembered in memory for a salt hold them, and they go with the salt.
  */
 export function visitorOf(input: VisitorInput, salts: Salts, sessions: Sessionizer): bigint {
   if (input.machine && input.contract.identifiers.machine)
