@@ -24,7 +24,12 @@ export interface Config {
   sampleAbove: number;
   /** DuckDB threads (default: cores + 1): one calls, the others execute queries. */
   dbThreads?: number;
+  /** The most memory DuckDB may use, such as `512MB` (default: DuckDB's, 80% of the machine's). */
+  dbMemory?: string;
 }
+
+/** A size DuckDB reads as a memory limit. */
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 
 export type ConfigInput = Partial<Omit<Config, 'trustProxy'>> & { trustProxy?: number | boolean };
 
@@ -48,5 +53,14 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     publicUrl: (input.publicUrl ?? env.TALLY_PUBLIC_URL)?.replace(/\/+$/, '') || undefined,
     sampleAbove: input.sampleAbove ?? num(env.TALLY_SAMPLE_ABOVE, 1_500_000),
     dbThreads: input.dbThreads ?? (num(env.TALLY_DB_THREADS, 0) || undefined),
+    dbMemory: memorySize(input.dbMemory ?? env.TALLY_DB_MEMORY),
   };
+}
+
+/** The memory limit as given, checked here so that a typo stops the start with a clear message. */
+function memorySize(v: string | undefined): string | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  if (!MEMORY_SIZE.test(v.trim()))
+    throw new Error(`TALLY_DB_MEMORY must be a size such as 512MB or 2GB, not "${v}"`);
+  return v.trim();
 }

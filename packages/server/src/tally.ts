@@ -48,7 +48,7 @@ export interface Tally {
 export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   const config = loadConfig(options);
   const now = options.now ?? Date.now;
-  const db = await openDb(config.dataDir, config.dbThreads);
+  const db = await openDb(config.dataDir, config.dbThreads, config.dbMemory);
   const meta = await DuckDBMetaStore.open(db);
   const events = await DuckDBEventStore.open(db, config.dataDir);
   const apps = new AppRegistry(meta);

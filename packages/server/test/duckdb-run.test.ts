@@ -1,16 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { type Db, openDb, readFresh, runStarted } from '../src/store/duckdb/db.js';
 import { cleanup, tempDir } from './support/harness.js';
+import { CLI } from './support/spawn.js';
 
 /** A query that keeps DuckDB busy for a while (a second or so on two cores). */
 const HEAVY = 'SELECT sum(hash(i)) AS s FROM range(150000000) t(i)';
 
-async function open(threads: number) {
+async function open(threads: number, memory?: string) {
   const dir = tempDir();
-  return { dir, db: await openDb(dir, threads) };
+  return { dir, db: await openDb(dir, threads, memory) };
 }
 const close = ({ dir, db }: { dir: string; db: Db }) => {
   db.writer.closeSync();
@@ -66,4 +69,43 @@ describe('queries run on DuckDB’s worker threads, the caller only looks in', (
     expect(queriesDone).toBe(0);
     await Promise.all(queries);
   }, 60_000);
+});
+
+describe('TALLY_DB_MEMORY', () => {
+  it('takes a size with its unit, and refuses anything else with a message that names it', () => {
+    expect(loadConfig({}, { TALLY_DB_MEMORY: '512MB' }).dbMemory).toBe('512MB');
+    expect(loadConfig({}, { TALLY_DB_MEMORY: ' 1.5GiB ' }).dbMemory).toBe('1.5GiB');
+    expect(loadConfig({}, {}).dbMemory).toBeUndefined();
+    for (const bad of ['lots', '512', '-1GB', '1 GB; DROP TABLE events'])
+      expect(() => loadConfig({}, { TALLY_DB_MEMORY: bad })).toThrow(/TALLY_DB_MEMORY must be a size/);
+  });
+
+  it('is the limit DuckDB works within', async () => {
+    const o = await open(3, '256MB');
+    try {
+      const [row] = await readFresh<{ limit: string }>(
+        o.db,
+        "SELECT current_setting('memory_limit') AS limit",
+      );
+      expect(row?.limit).toMatch(/^244(\.\d+)? MiB$/); // 256,000,000 bytes
+    } finally {
+      close(o);
+    }
+  });
+
+  it('stops `tally serve` at once with that message, before any file is written', () => {
+    const dir = join(tempDir(), 'data');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'serve'], {
+        env: { ...process.env, TALLY_DATA_DIR: dir, TALLY_PORT: '0', TALLY_DB_MEMORY: 'lots' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('tally: TALLY_DB_MEMORY must be a size such as 512MB or 2GB, not "lots"');
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      cleanup(join(dir, '..'));
+    }
+  });
 });

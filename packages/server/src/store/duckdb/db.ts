@@ -25,10 +25,17 @@ export const defaultDbThreads = () => availableParallelism() + 1;
 export const DB_FILE = 'tally.duckdb';
 
 /** Opens (or creates) the one DuckDB file that holds everything in the embedded mode. */
-export async function openDb(dataDir: string, threads = defaultDbThreads()): Promise<Db> {
+export async function openDb(
+  dataDir: string,
+  threads = defaultDbThreads(),
+  memoryLimit?: string,
+): Promise<Db> {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, DB_FILE);
-  const instance = await DuckDBInstance.create(path, { threads: String(threads) });
+  const instance = await DuckDBInstance.create(path, {
+    threads: String(threads),
+    ...(memoryLimit ? { memory_limit: memoryLimit } : {}),
+  });
   const writer = await instance.connect();
   return { instance, writer, path, threads };
 }
