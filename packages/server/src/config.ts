@@ -33,26 +33,46 @@ const MEMORY_SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 
 export type ConfigInput = Partial<Omit<Config, 'trustProxy'>> & { trustProxy?: number | boolean };
 
+/**
+ * A whole number from a TALLY_* variable: `fallback` when unset or empty; anything else that is not
+ * a whole number of at least `min` stops the start with a message naming the variable (a typo in
+ * TALLY_TRUST_PROXY, read as "no proxy", would put every client behind one address's rate limit).
+ */
+function whole(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+) {
+  const v = env[name]?.trim();
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new Error(
+      `${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, not "${env[name]}"`,
+    );
+  return n;
+}
+
 /** Configuration from TALLY_* environment variables, overridden by explicit options. */
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const num = (v: string | undefined, d: number) =>
-    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
   return {
-    port: input.port ?? num(env.TALLY_PORT, 8787),
+    port: input.port ?? whole(env, 'TALLY_PORT', 8787, 0, 65_535),
     host: input.host ?? env.TALLY_HOST ?? '127.0.0.1',
     dataDir: resolve(input.dataDir ?? env.TALLY_DATA_DIR ?? './.tally'),
     adminEmail: input.adminEmail ?? env.TALLY_ADMIN_EMAIL,
     adminPassword: input.adminPassword ?? env.TALLY_ADMIN_PASSWORD,
-    trustProxy: Number(input.trustProxy ?? Math.max(0, Math.floor(num(env.TALLY_TRUST_PROXY, 0)))),
-    acceptDays: input.acceptDays ?? num(env.TALLY_ACCEPT_DAYS, 7),
-    maxBody: input.maxBody ?? num(env.TALLY_MAX_BODY, 1 << 20),
-    ratePerAddress: input.ratePerAddress ?? num(env.TALLY_RATE_PER_ADDRESS, 200),
-    ratePerApp: input.ratePerApp ?? num(env.TALLY_RATE_PER_APP, 5000),
+    trustProxy: Number(input.trustProxy ?? whole(env, 'TALLY_TRUST_PROXY', 0, 0)),
+    acceptDays: input.acceptDays ?? whole(env, 'TALLY_ACCEPT_DAYS', 7, 1),
+    maxBody: input.maxBody ?? whole(env, 'TALLY_MAX_BODY', 1 << 20, 1),
+    ratePerAddress: input.ratePerAddress ?? whole(env, 'TALLY_RATE_PER_ADDRESS', 200, 1),
+    ratePerApp: input.ratePerApp ?? whole(env, 'TALLY_RATE_PER_APP', 5000, 1),
     demo: input.demo ?? env.TALLY_DEMO === '1',
     // without a trailing slash: links are this plus a path (a '//' would start a host name)
     publicUrl: (input.publicUrl ?? env.TALLY_PUBLIC_URL)?.replace(/\/+$/, '') || undefined,
-    sampleAbove: input.sampleAbove ?? num(env.TALLY_SAMPLE_ABOVE, 1_500_000),
-    dbThreads: input.dbThreads ?? (num(env.TALLY_DB_THREADS, 0) || undefined),
+    sampleAbove: input.sampleAbove ?? whole(env, 'TALLY_SAMPLE_ABOVE', 1_500_000, 0),
+    dbThreads: input.dbThreads ?? (whole(env, 'TALLY_DB_THREADS', 0, 1) || undefined),
     dbMemory: memorySize(input.dbMemory ?? env.TALLY_DB_MEMORY),
   };
 }

@@ -22,12 +22,16 @@ describe('clientAddress', () => {
     expect(clientAddress(req('203.0.113.9'), 2)).toBe('203.0.113.9'); // a shorter chain: its first
   });
 
-  it('TALLY_TRUST_PROXY is a number of proxies (1 as before); anything else is none', () => {
+  it('TALLY_TRUST_PROXY is a number of proxies (1 as before); a word is refused, not read as none', () => {
     expect(loadConfig({}, { TALLY_TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(loadConfig({}, { TALLY_TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({}, { TALLY_TRUST_PROXY: 'yes' }).trustProxy).toBe(0);
+    expect(loadConfig({}, { TALLY_TRUST_PROXY: '' }).trustProxy).toBe(0);
     expect(loadConfig({}, {}).trustProxy).toBe(0);
     expect(loadConfig({ trustProxy: true }, {}).trustProxy).toBe(1);
+    // "yes" read as 0 would put every client behind the proxy's one address (one rate limit for all)
+    expect(() => loadConfig({}, { TALLY_TRUST_PROXY: 'yes' })).toThrow(
+      'TALLY_TRUST_PROXY must be a whole number from 0 up, not "yes"',
+    );
   });
 });
 
@@ -40,5 +44,33 @@ describe('TALLY_PUBLIC_URL', () => {
       'https://example.com/tally',
     );
     expect(loadConfig({}, {}).publicUrl).toBeUndefined();
+  });
+});
+
+describe('numeric settings', () => {
+  const cases: Array<[string, string, keyof ReturnType<typeof loadConfig>, number]> = [
+    ['TALLY_PORT', '9000', 'port', 9000],
+    ['TALLY_ACCEPT_DAYS', '30', 'acceptDays', 30],
+    ['TALLY_MAX_BODY', '65536', 'maxBody', 65536],
+    ['TALLY_RATE_PER_ADDRESS', '50', 'ratePerAddress', 50],
+    ['TALLY_RATE_PER_APP', '100000', 'ratePerApp', 100000],
+    ['TALLY_SAMPLE_ABOVE', '0', 'sampleAbove', 0],
+    ['TALLY_DB_THREADS', '4', 'dbThreads', 4],
+  ];
+  it('read whole numbers, and fall back to the default when unset or empty', () => {
+    for (const [name, value, key, want] of cases) {
+      expect(loadConfig({}, { [name]: value })[key]).toBe(want);
+      expect(loadConfig({}, { [name]: '' })[key]).toBe(loadConfig({}, {})[key]);
+    }
+  });
+  it('refuse anything else with a message naming the variable, instead of quietly using the default', () => {
+    for (const [name] of cases)
+      for (const bad of ['abc', '1.5', '-3', '0x10', '1e3'])
+        expect(() => loadConfig({}, { [name]: bad }), `${name}=${bad}`).toThrow(name);
+    expect(() => loadConfig({}, { TALLY_PORT: '70000' })).toThrow(
+      'TALLY_PORT must be a whole number from 0 to 65535',
+    );
+    expect(() => loadConfig({}, { TALLY_RATE_PER_ADDRESS: '0' })).toThrow('from 1 up');
+    expect(() => loadConfig({}, { TALLY_DB_THREADS: '0' })).toThrow('from 1 up');
   });
 });
