@@ -56,18 +56,18 @@ export async function pages(
   const every = await sampleEvery(store, inRange, sql.params, sampleAbove);
   const where = every > 1 ? `${inRange} AND (visitor & ${every - 1}) = 0` : inRange;
   const rows = await store.all<Record<string, unknown>>(
-    // Two-stage: (path, visit) pairs once, then per path; distinct visitors from distinct pairs.
+    // Two-stage: (path, visit) pairs once, then per path, with each pair's visit joined once.
     `WITH v AS (${visitsSql(where, true)}),
      pv AS (SELECT path, visit, count(*) AS views FROM events WHERE ${where} AND name = 'pageview' GROUP BY path, visit),
-     j AS (SELECT pv.path, pv.views, v.visitor, v.duration_ms FROM pv JOIN v USING (visit)),
-     p AS (SELECT path, count(*) AS visits, sum(views) AS views, avg(duration_ms) / 1000.0 AS visit_duration FROM j GROUP BY path),
-     u AS (SELECT path, count(*) AS visitors FROM (SELECT DISTINCT path, visitor FROM j) GROUP BY path),
+     p AS (SELECT pv.path, count(DISTINCT v.visitor) AS visitors, count(*) AS visits, sum(pv.views) AS views,
+                  avg(v.duration_ms) / 1000.0 AS visit_duration
+           FROM pv JOIN v USING (visit) GROUP BY pv.path),
      b AS (SELECT entry AS path, count(*) FILTER (WHERE views = 1 AND others = 0) / count(*) AS bounce_rate
            FROM v WHERE entry IS NOT NULL GROUP BY entry),
      t AS (SELECT path, avg(duration_ms) / 1000.0 AS time_on_page FROM events WHERE ${where} AND name = 'pageleave' GROUP BY path)
-     SELECT p.path, u.visitors, p.visits, p.views, b.bounce_rate, p.visit_duration, t.time_on_page
-     FROM p JOIN u USING (path) LEFT JOIN b USING (path) LEFT JOIN t USING (path)
-     ORDER BY p.views DESC, u.visitors DESC, p.path LIMIT ${sql.param(limit)}`,
+     SELECT p.path, p.visitors, p.visits, p.views, b.bounce_rate, p.visit_duration, t.time_on_page
+     FROM p LEFT JOIN b USING (path) LEFT JOIN t USING (path)
+     ORDER BY p.views DESC, p.visitors DESC, p.path LIMIT ${sql.param(limit)}`,
     sql.params,
   );
   return rows.map((r) => ({
