@@ -1,4 +1,5 @@
 import Bowser from 'bowser';
+import { setRecent } from '../recent-map.js';
 
 export interface Agent {
   os: string | null;
@@ -7,22 +8,25 @@ export interface Agent {
   device: string | null;
 }
 
+/** Recently seen User-Agents, least recently used out first: a flood of new ones (each parse costs
+ * tens of µs) does not push out the few that most requests carry. */
 const cache = new Map<string, Agent>();
 const CACHE_MAX = 2000;
 
 /** Step 4a: the User-Agent becomes coarse os/browser/device, then the raw string is dropped. */
 export function parseUserAgent(ua: string | undefined): Agent {
   if (!ua) return { os: null, osVersion: null, browser: null, device: null };
-  const hit = cache.get(ua);
-  if (hit) return hit;
+  const agent = cache.get(ua) ?? parsed(ua);
+  setRecent(cache, ua, agent, CACHE_MAX);
+  return agent;
+}
+
+function parsed(ua: string): Agent {
   const p = Bowser.parse(ua.slice(0, 512));
-  const agent: Agent = {
+  return {
     os: p.os.name || null,
     osVersion: p.os.version || null,
     browser: p.browser.name || null,
     device: p.platform.type || null,
   };
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(ua, agent);
-  return agent;
 }
