@@ -54,15 +54,32 @@ export function startProcess(args, env = {}) {
   });
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in ms; null off Linux. */
-export function cpuMs(pid) {
+/** The fields of /proc/<pid>/stat after the process name (field 3 onwards); null off Linux. */
+function statFields(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** Clock ticks (USER_HZ = 100) to ms. */
+const ticksMs = (a, b) => ((Number(a) + Number(b)) * 1000) / 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; null off Linux. */
+export function cpuMs(pid) {
+  const f = statFields(pid);
+  return f ? ticksMs(f[11], f[12]) : null; // utime, stime
+}
+
+/**
+ * CPU time (user + system) of the children this process has waited for, in ms (10 ms steps); null
+ * off Linux. A child's own detached children are not among them.
+ */
+export function childrenCpuMs() {
+  const f = statFields('self');
+  return f ? ticksMs(f[13], f[14]) : null; // cutime, cstime
 }
 
 /** The most memory a process has held so far (VmHWM), in MB; null off Linux. */

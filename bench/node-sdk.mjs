@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, ROOT, report } from './lib.mjs';
+import { childrenCpuMs, median, ROOT, report } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
 const SETTLE_MS = 250;
@@ -14,22 +14,11 @@ const home = mkdtempSync(join(tmpdir(), 'tally-bench-home-'));
 const env = (extra) => ({ ...process.env, HOME: home, XDG_CONFIG_HOME: '', DO_NOT_TRACK: '', ...extra });
 
 /**
- * CPU time (user + system) of the children this process has waited for, in clock ticks of 10 ms;
- * null off Linux. A detached sender is not among them: the CLI does not wait for it either.
+ * One run: its wall time and the CPU time it used, in ms. A detached sender is not counted: the CLI
+ * does not wait for it either.
  */
-function childCpuTicks() {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[13]) + Number(f[14]); // cutime, cstime
-  } catch {
-    return null;
-  }
-}
-
-/** One run: its wall time in ms, and the CPU ticks it used. */
 function once(args, extraEnv) {
-  const cpu = childCpuTicks();
+  const cpu = childrenCpuMs();
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, {
     env: env(extraEnv),
@@ -38,7 +27,7 @@ function once(args, extraEnv) {
   });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
   const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
-  return { wallMs, ticks: cpu === null ? null : (childCpuTicks() ?? 0) - cpu };
+  return { wallMs, cpuMs: cpu === null ? null : (childrenCpuMs() ?? 0) - cpu };
 }
 
 const round1 = (x) => Math.round(x * 10) / 10;
@@ -52,18 +41,18 @@ const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length 
  */
 function interleaved(variants) {
   const times = variants.map(() => []);
-  const ticks = variants.map(() => 0);
+  const cpuSums = variants.map(() => 0);
   for (let i = 0; i < RUNS; i++)
     variants.forEach(([args, extraEnv], k) => {
       const run = once(args, extraEnv);
       times[k].push(run.wallMs);
-      ticks[k] = run.ticks === null || ticks[k] === null ? null : ticks[k] + run.ticks;
+      cpuSums[k] = run.cpuMs === null || cpuSums[k] === null ? null : cpuSums[k] + run.cpuMs;
       // Let a detached sender started by this run finish before the next run is timed.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
     });
   const diffs = times.map((t) => t.map((x, i) => x - times[0][i]));
-  // Ticks are 10 ms, summed over all runs: the mean CPU time of a run, to about 10/RUNS ms.
-  const cpuMs = ticks.map((t) => (t === null ? null : (t * 10) / RUNS));
+  // CPU time comes in 10 ms steps, summed over all runs: the mean of a run, to about 10/RUNS ms.
+  const cpuMs = cpuSums.map((t) => (t === null ? null : t / RUNS));
   return {
     cpu: cpuMs.map((c) => (c === null ? null : round1(c))),
     cpuOver: cpuMs.map((c) => (c === null || cpuMs[0] === null ? null : round1(c - cpuMs[0]))),
