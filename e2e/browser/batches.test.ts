@@ -6,6 +6,7 @@ import type { Tally } from '../../packages/server/src/index.js';
 import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
 import { skipWithout } from '../../test-support/system.js';
 import { startTestTally } from '../../test-support/tally.js';
+import { eventually } from '../../test-support/wait.js';
 import { launchBrowser } from '../support/browser.js';
 
 const skip = skipWithout('chromium');
@@ -46,8 +47,7 @@ describe.skipIf(skip)('@tally/browser with a long queue', () => {
       (await tally.services.events.all<{ ts: bigint }>(`SELECT ts FROM events WHERE app_id = ${appId}`)).map(
         (r) => Number(r.ts),
       );
-    const until = Date.now() + 10_000;
-    while ((await rows()).length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => (await rows()).length >= n, 10_000, 100);
     return rows();
   }
 

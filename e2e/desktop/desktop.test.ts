@@ -8,6 +8,7 @@ import type { Tally } from '../../packages/server/src/index.js';
 import { cleanup, tempDir } from '../../packages/server/test/support/harness.js';
 import { skipWithout } from '../../test-support/system.js';
 import { startTestTally } from '../../test-support/tally.js';
+import { eventually } from '../../test-support/wait.js';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.js';
 
 const skip = skipWithout('chromium');
@@ -91,13 +92,8 @@ describe.skipIf(skip)('Laserforge, a desktop-style app, tracked as the Rayforge 
   /** The session's stored rows once there are some, or after 10 s: sending is asynchronous, and a
    * fixed wait is too short on a loaded machine. */
   async function storedSoon(s: Session) {
-    const until = Date.now() + 10_000;
-    let rows = await s.stored();
-    while (!rows.length && Date.now() < until) {
-      await sleep(100);
-      rows = await s.stored();
-    }
-    return rows;
+    await eventually(async () => (await s.stored()).length > 0, 10_000, 100);
+    return s.stored();
   }
 
   it('[R1] [R3] asks at first start; "No" means nothing is ever collected or transmitted', async () => {

@@ -3,6 +3,9 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../../../test-support/wait.js';
+
+export { eventually };
 
 export const ACME = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PRELOAD = fileURLToPath(new URL('../../../test-support/trace-preload.mjs', import.meta.url));
@@ -71,8 +74,7 @@ export async function acme(
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let stopMs = 0;
   if (args[0] === 'start') {
-    const deadline = Date.now() + 20_000;
-    while (!stdout.includes('listening') && Date.now() < deadline && child.exitCode === null) await sleep(20);
+    await eventually(() => stdout.includes('listening') || child.exitCode !== null, 20_000, 20);
     await (o.until ? o.until() : sleep(1500));
     const t = Date.now();
     child.kill('SIGTERM');
@@ -88,16 +90,6 @@ export async function acme(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` is true or `ms` pass. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
 /** Whether a detached sender (started by an earlier run) is still at work on this spool. */
 export function senderRunning(spoolDir: string): boolean {

@@ -7,6 +7,7 @@ import { defineContract, validateContext } from '@tally/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Behaviour, collectorDouble } from '../../../test-support/collector-double.js';
 import { startTestTally } from '../../../test-support/tally.js';
+import { eventually } from '../../../test-support/wait.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/track-and-exit.mjs', import.meta.url));
 
@@ -116,8 +117,7 @@ describe('a batch delivered by the detached sender', () => {
       (collector.bodies as Batch[]).find(
         (b) => b.app === 'tk_tool' && b.events.some((e) => e.props?.message === `from ${mode}`),
       );
-    const until = Date.now() + 15_000;
-    while (!find() && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    await eventually(() => !!find(), 15_000);
     const batch = find();
     collector.bodies.length = 0;
     return batch;
@@ -179,8 +179,7 @@ describe('many events at once', () => {
         expect(r.status).toBe(0);
         const batches = () => collector.bodies as Batch[];
         const events = () => batches().reduce((n, b) => n + b.events.length, 0);
-        const until = Date.now() + 15_000;
-        while (events() < 1200 && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+        await eventually(() => events() >= 1200, 15_000);
         expect(events()).toBe(1200);
         for (const b of batches()) expect(b.events.length).toBeLessThanOrEqual(500);
       });
