@@ -31,7 +31,7 @@ export const clockOffset = (sentAt: number | undefined, now: number) =>
 
 /** Step 3: each event against the app's contract and the accepted time window. A bad context
  * refuses the batch (400): it applies to every event. A bad event is listed and skipped.
- * `clockOffset` moves event times from the sender's clock to the server's (see correctClock). */
+ * `clockOffset` (see the function of that name) moves event times from the sender's clock to the server's. */
 export function validateBatch(
   contract: Contract,
   rawContext: unknown,
