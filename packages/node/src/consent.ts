@@ -41,6 +41,14 @@ function writable(file: string): boolean {
   }
 }
 
+/**
+ * The app's consent model, read from its contract as given: opt-in only when it says so. Read raw,
+ * not through defineContract, so that the gate decides without loading the contract code, and so that
+ * an opt-in app whose contract has a mistake elsewhere still asks before sending anything.
+ */
+export const consentOf = (contract: { consent?: unknown } | undefined): 'opt-in' | 'opt-out' =>
+  contract?.consent === 'opt-in' ? 'opt-in' : 'opt-out';
+
 const truthy = (v: string | undefined) =>
   v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
 const falsy = (v: string | undefined) =>

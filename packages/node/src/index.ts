@@ -1,3 +1,4 @@
 export { type Decision, decide, type Source } from './consent.js';
+export { createTelemetry } from './gate.js';
 export { detectCi, systemContext } from './system.js';
-export { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';
+export type { Telemetry, TelemetryOptions } from './telemetry.js';

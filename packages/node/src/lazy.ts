@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
  */
 const load: (id: string) => unknown =
   (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.bind(process) ??
-  createRequire(import.meta.url);
+  createRequire(process.execPath); // any absolute path will do: only built-ins are loaded
 
 export const builtin = <T>(id: string) => load(id) as T;
 export const fs = () => builtin<typeof import('node:fs')>('node:fs');

@@ -11,7 +11,7 @@ import {
 } from '@tally/contract';
 import { runCommand } from './command.js';
 import { readConfig, retireKey, type UserConfig, writeConfig } from './config.js';
-import { type Decision, decide } from './consent.js';
+import { consentOf, type Decision, decide } from './consent.js';
 import { completeContext, deferredFor, onlyDeclared } from './context.js';
 import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
@@ -68,24 +68,35 @@ const SDK = 'tally-node/0.1.0';
 /** Events waiting in memory at most; beyond it new ones are dropped (a host's memory stays bounded). */
 const MAX_PENDING = 5000;
 
-/** Creates the telemetry of a Node backend or CLI. Creating it reads configuration and nothing else. */
-export function createTelemetry(options: TelemetryOptions): Telemetry {
+/** What the gate (gate.ts) hands the core: the decision it already made, and where the sender is. */
+export interface CoreHost {
+  decision: Decision;
+  /** The detached sender's file (next to the gate, which knows its own URL). */
+  senderPath: string;
+}
+
+/**
+ * The telemetry of a Node backend or CLI, past the consent gate: loaded only when telemetry is on (or
+ * for `command`/`ask`). Creating it reads nothing more.
+ */
+export function createCore(options: TelemetryOptions, host: CoreHost): Telemetry {
   const env = options.env ?? process.env;
   const prefix = options.app.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   let contract: Contract;
   try {
     contract = defineContract((options.contract as ContractInput | undefined) ?? { app: options.app });
   } catch {
-    contract = defineContract({ app: options.app }); // a broken contract sends built-in events only
+    // a broken contract sends built-in events only, and keeps the consent model it asked for
+    contract = defineContract({ app: options.app, consent: consentOf(options.contract) });
   }
   const projectDir = options.projectDir ?? process.cwd();
   const endpoint = env[`${prefix}_TELEMETRY_ENDPOINT`] || options.endpoint;
   const debug = env[`${prefix}_TELEMETRY_DEBUG`] === '1';
   const policyVersion = options.policyVersion ?? 1;
 
-  let decision: Decision | null = null;
+  let decision: Decision | null = host.decision;
   const current = () => {
-    decision ??= decide(options.app, contract.consent, projectDir, env);
+    decision ??= decide(options.app, consentOf(contract), projectDir, env);
     return decision;
   };
 
@@ -251,15 +262,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       const dir = spoolDir();
       if (!d.userDir || senderBusy(dir) || (!wrote && !spooled(dir).length)) return;
       const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-      const sender = builtin<typeof import('node:url')>('node:url').fileURLToPath(
-        new URL('./sender.js', import.meta.url),
+      const child = spawn(
+        process.execPath,
+        [host.senderPath, dir, endpoint, d.userDir, String(SENDER_DEADLINE_MS)],
+        {
+          detached: true,
+          stdio: 'ignore',
+          env: senderEnv(env),
+          windowsHide: true,
+        },
       );
-      const child = spawn(process.execPath, [sender, dir, endpoint, d.userDir, String(SENDER_DEADLINE_MS)], {
-        detached: true,
-        stdio: 'ignore',
-        env: senderEnv(env),
-        windowsHide: true,
-      });
       child.on('error', () => {});
       child.unref();
       // Recorded here too, not only by the sender: no second run starts another in the meantime.
@@ -336,10 +348,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       }
     },
     status: () => current(),
+    // Reached only when the gate found an opt-in app that has no answer yet (gate.ts).
     async ask(question, timeoutMs = 15_000) {
       try {
         const d = current();
-        if (d.source !== 'default' || contract.consent !== 'opt-in' || !d.userFile) return d.enabled;
+        if (!d.userFile) return false;
         const yes = await askYesNo(
           question ?? `Help improve ${options.app} by sending anonymous usage data?`,
           timeoutMs,
