@@ -169,3 +169,25 @@ describe.skipIf(!built)('the code cache of the core', () => {
     expect(caches()).toEqual([current.name]);
   });
 });
+
+describe.skipIf(!built)('an opt-in app whose contract has a mistake', () => {
+  it('still asks first: nothing is sent or written before the user says yes', () => {
+    const home = mkdtempSync(join(tmpdir(), 'optin-home-'));
+    try {
+      const contract = { app: 'tool', consent: 'opt-in', events: { 'not a name!': { description: 'x' } } };
+      const script = `import { createTelemetry } from ${JSON.stringify(join(DIST, 'tally-node.js'))};
+        const t = createTelemetry({ app: 'tool', key: 'tk_tool', endpoint: 'http://127.0.0.1:9', contract: ${JSON.stringify(contract)} });
+        t.track('error', { message: 'x' });
+        const { enabled, source, detail } = t.status();
+        console.log(JSON.stringify({ enabled, source, detail }));`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, HOME: home, XDG_CONFIG_HOME: '', DO_NOT_TRACK: '', CI: '' },
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(out)).toEqual({ enabled: false, source: 'default', detail: 'off until you agree' });
+      expect(readdirSync(home)).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
