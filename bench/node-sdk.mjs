@@ -33,8 +33,22 @@ function once(args, extraEnv) {
 const round1 = (x) => Math.round(x * 10) / 10;
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)];
 
+/** A new order each round (deterministic: the same every bench run). */
+let seed = 12345;
+function shuffled(xs) {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 /**
- * Runs the variants interleaved, round after round, so machine drift hits each alike. Returns each
+ * Runs the variants interleaved, round after round, so machine drift hits each alike, in a new order
+ * each round, so that what a run leaves behind (a detached sender starting up, caches cooled by the
+ * pause) does not fall on the same variant every round. Returns each
  * variant's median, and its overhead: the median over rounds of (variant − first variant) in the same
  * round, which drift between rounds does not move the way it moves a difference of two medians,
  * with the quartiles of those differences (how far one run's overhead can be trusted on this host).
@@ -43,7 +57,8 @@ function interleaved(variants) {
   const times = variants.map(() => []);
   const cpuSums = variants.map(() => 0);
   for (let i = 0; i < RUNS; i++)
-    variants.forEach(([args, extraEnv], k) => {
+    shuffled(variants.map((_, k) => k)).forEach((k) => {
+      const [args, extraEnv] = variants[k];
       const run = once(args, extraEnv);
       times[k].push(run.wallMs);
       cpuSums[k] = run.cpuMs === null || cpuSums[k] === null ? null : cpuSums[k] + run.cpuMs;
