@@ -27,7 +27,15 @@ export interface LoadedCore {
   saveCache: (() => void) | null;
 }
 
+/** One core per process, whatever the number of apps in it: the spool's file names count per module. */
+let loaded: LoadedCore | null = null;
+
 export function loadCore(cacheDir: string | null): LoadedCore {
+  loaded ??= load(cacheDir);
+  return loaded;
+}
+
+function load(cacheDir: string | null): LoadedCore {
   const { readFileSync } = fs();
   const here = builtin<typeof import('node:url')>('node:url').fileURLToPath(import.meta.url);
   const file = join(dirname(here), CORE_FILE);

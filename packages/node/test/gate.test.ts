@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -188,6 +188,48 @@ describe.skipIf(!built)('an opt-in app whose contract has a mistake', () => {
       expect(readdirSync(home)).toEqual([]);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!built)('two apps in one process', () => {
+  it('share one core, and each delivers its own events', async () => {
+    const collector = await collectorDouble('ok');
+    const home = mkdtempSync(join(tmpdir(), 'two-apps-home-'));
+    try {
+      const script = `import { createTelemetry } from ${JSON.stringify(join(DIST, 'tally-node.js'))};
+        for (const app of ['tool', 'other']) {
+          const t = createTelemetry({ app, key: 'tk_' + app, endpoint: process.env.ENDPOINT });
+          t.track('error', { message: 'from ' + app });
+          await t.shutdown();
+        }`;
+      await new Promise<void>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ['--input-type=module', '-e', script],
+          {
+            env: {
+              ...process.env,
+              HOME: home,
+              XDG_CONFIG_HOME: '',
+              DO_NOT_TRACK: '',
+              CI: '',
+              ENDPOINT: collector.url,
+            },
+          },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      );
+      const apps = (
+        collector.bodies as Array<{ app: string; events: Array<{ props?: { message?: string } }> }>
+      ).map((b) => [b.app, b.events[0]?.props?.message]);
+      expect(apps.sort()).toEqual([
+        ['tk_other', 'from other'],
+        ['tk_tool', 'from tool'],
+      ]);
+    } finally {
+      await collector.close();
+      removeHome(home);
     }
   });
 });
