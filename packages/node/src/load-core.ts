@@ -12,7 +12,7 @@ const CORE_FILE = 'tally-node-core.cjs';
  * `track()` may be called at any time and must not wait for an `import()`, and a host whose
  * telemetry is off never parses it.
  *
- * The core is compiled with a V8 code cache kept in the user's telemetry folder (`code-<id>.bin`), made
+ * The core is compiled with a V8 code cache kept in the user's telemetry folder (`code-<id>-<arch>-<v8>.bin`), made
  * at the exit of the first run that has none: a short CLI otherwise spends a few milliseconds of every
  * run parsing the core and compiling the functions one event goes through. The cache is written as two
  * equal copies: V8 checks versions, flags and lengths but not the content of a code cache, so a file
@@ -39,7 +39,11 @@ function load(cacheDir: string | null): LoadedCore {
   const { readFileSync } = fs();
   const here = builtin<typeof import('node:url')>('node:url').fileURLToPath(import.meta.url);
   const file = join(dirname(here), CORE_FILE);
-  const cacheFile = cacheDir ? join(cacheDir, `code-${CORE_ID}.bin`) : null;
+  // Per architecture and V8 version too: a machine that switches between Node versions keeps a cache
+  // for each instead of making one anew on every switch.
+  const cacheFile = cacheDir
+    ? join(cacheDir, `code-${CORE_ID}-${process.arch}-${process.versions.v8}.bin`)
+    : null;
   const cached = cacheFile ? readCache(cacheFile) : undefined;
   const { Script } = builtin<typeof import('node:vm')>('node:vm');
   const script = new Script(
@@ -66,7 +70,7 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache atomically and removes the caches of earlier versions of the core. */
+/** Writes the cache atomically and removes the caches of other versions of the core. */
 function writeCache(file: string, data: Buffer): void {
   try {
     const { readdirSync, renameSync, rmSync, writeFileSync } = fs();
@@ -75,7 +79,7 @@ function writeCache(file: string, data: Buffer): void {
     renameSync(tmp, file);
     const dir = dirname(file);
     for (const name of readdirSync(dir))
-      if (/^code-[0-9a-f]+\.bin$/.test(name) && join(dir, name) !== file)
+      if (/^code-[0-9a-f]+[-.]/.test(name) && !name.startsWith(`code-${CORE_ID}-`))
         rmSync(join(dir, name), { force: true });
   } catch {
     // no cache: the next run compiles again

@@ -87,6 +87,8 @@ describe.skipIf(!built)('the code cache of the core', () => {
   let runs = 0;
   const folder = () => join(home, '.config', 'tool');
   const caches = () => readdirSync(folder()).filter((n) => /^code-.*\.bin$/.test(n));
+  /** The cache this Node makes (a test may have added others). */
+  const own = () => caches().filter((n) => n.endsWith(`-${process.arch}-${process.versions.v8}.bin`));
   beforeAll(async () => {
     collector = await collectorDouble('ok');
     home = mkdtempSync(join(tmpdir(), 'cache-home-'));
@@ -109,7 +111,7 @@ describe.skipIf(!built)('the code cache of the core', () => {
 
   /** The cache file: two equal copies of what V8 made. */
   function cache() {
-    const [name] = caches();
+    const [name] = own();
     const file = join(folder(), name as string);
     const bytes = readFileSync(file);
     const half = bytes.length / 2;
@@ -125,7 +127,7 @@ describe.skipIf(!built)('the code cache of the core', () => {
   it('is made by the first run that has none, and used as it is by the next', async () => {
     await delivered('first');
     const made = cache();
-    expect(made.name).toMatch(/^code-[0-9a-f]{16}\.bin$/);
+    expect(made.name).toBe(`code-${made.name?.slice(5, 21)}-${process.arch}-${process.versions.v8}.bin`);
     expect(made.bytes.length).toBeGreaterThan(1000);
     expect(made.halvesEqual).toBe(true);
     await delivered('second');
@@ -160,13 +162,14 @@ describe.skipIf(!built)('the code cache of the core', () => {
     expect(after.bytes.equals(damaged)).toBe(false);
   });
 
-  it('the cache of an earlier core is removed when a new one is made', async () => {
+  it('the cache of an earlier core is removed when a new one is made; another Node version’s is kept', async () => {
     const current = cache();
-    const old = join(folder(), 'code-0123456789abcdef.bin');
-    writeFileSync(old, 'old');
+    const id = current.name?.slice(5, 21);
+    writeFileSync(join(folder(), 'code-0123456789abcdef-x64-11.3.0.bin'), 'old');
+    writeFileSync(join(folder(), `code-${id}-arm64-12.4.254.bin`), 'other node');
     rmSync(current.file);
     await delivered('renewed');
-    expect(caches()).toEqual([current.name]);
+    expect(caches().sort()).toEqual([current.name, `code-${id}-arm64-12.4.254.bin`].sort());
   });
 });
 
