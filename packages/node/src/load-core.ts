@@ -7,17 +7,7 @@ declare const CORE_ID: string;
 
 const CORE_FILE = 'tally-node-core.cjs';
 
-/**
- * Loads the SDK's core (everything past the consent gate) from its own CommonJS file, synchronously:
- * `track()` may be called at any time and must not wait for an `import()`, and a host whose
- * telemetry is off never parses it.
- *
- * The core is compiled with a V8 code cache kept in the user's telemetry folder (`code-<id>-<arch>-<v8>.bin`), made
- * at the exit of the first run that has none: a short CLI otherwise spends a few milliseconds of every
- * run parsing the core and compiling the functions one event goes through. The cache is written as two
- * equal copies: V8 checks versions, flags and lengths but not the content of a code cache, so a file
- * whose copies differ (damaged on disk) is never given to it. A cache V8 refuses, or none, is made anew.
- */
+/** The core, loaded, and what is left to do for its code cache. */
 export interface LoadedCore {
   createCore: typeof createCore;
   /**
@@ -27,9 +17,21 @@ export interface LoadedCore {
   saveCache: (() => void) | null;
 }
 
-/** One core per process, whatever the number of apps in it: the spool's file names count per module. */
+/** One core per process, however many apps use the SDK in it: it is loaded and compiled once. */
 let loaded: LoadedCore | null = null;
 
+/**
+ * Loads the SDK's core (everything past the consent gate) from its own CommonJS file, synchronously:
+ * `track()` may be called at any time and must not wait for an `import()`, and a host whose
+ * telemetry is off never parses it.
+ *
+ * The core is compiled with a V8 code cache kept in the user's telemetry folder
+ * (`code-<id>-<arch>-<v8>.bin`), made at the exit of the first run that has none: a short CLI
+ * otherwise spends milliseconds of every run parsing the core and compiling the functions one event
+ * goes through. The cache is written as two equal copies: V8 checks versions, flags and lengths but
+ * not the content of a code cache, so a file whose copies differ (damaged on disk) is never given to
+ * it. A cache V8 refuses, or none, is made anew.
+ */
 export function loadCore(cacheDir: string | null): LoadedCore {
   loaded ??= load(cacheDir);
   return loaded;
@@ -51,6 +53,7 @@ function load(cacheDir: string | null): LoadedCore {
     { filename: file, cachedData: cached },
   );
   const module = { exports: {} as { createCore: typeof createCore } };
+  // The core bundles everything but Node's built-ins, so `require` only ever loads those.
   script.runInThisContext()(module.exports, builtin, module, file, dirname(file));
   const stale = cacheFile !== null && (!cached || script.cachedDataRejected === true);
   return {
