@@ -151,6 +151,7 @@ function inProcess(extraEnv) {
 const sdkShareMs = {
   off: inProcess({ BENCHCLI_DISABLE_TELEMETRY: 'true' }),
   onCollectorDown: inProcess(onWith('http://127.0.0.1:9')),
+  onCollectorUp: inProcess(onWith(up.url)),
 };
 
 const deps = Object.keys(
