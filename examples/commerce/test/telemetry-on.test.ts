@@ -102,6 +102,14 @@ describe('acme start against a real Tally collector', () => {
     const status = await acme(['telemetry', 'status'], { home, project, endpoint: tally.url, key });
     expect(status.stdout).toContain('Payloads sent from this machine (last 2)');
     expect(status.stdout).toContain('"backendVersion":"2.1.0"');
+    // Every file telemetry keeps is named and explained.
+    const kept = status.stdout.slice(status.stdout.indexOf('Kept in '));
+    expect(kept.split('\n')[0]).toBe(`Kept in ${join(home, '.config', 'acme')}:`);
+    expect(kept).toContain('  sent.json: the last payloads sent (above)');
+    expect(kept).toContain(
+      '  telemetry.json: this setting, the machine id, and the salt of project ids (never sent)',
+    );
+    expect(kept).not.toContain('not written by telemetry');
   });
 
   it('`telemetry reset` forgets the machine id; nothing is created until telemetry sends again', async () => {

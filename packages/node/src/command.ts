@@ -83,5 +83,28 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<b
   const sent = d.userDir ? lastSent(d.userDir) : [];
   out(`Payloads sent from this machine (last ${sent.length}):`);
   for (const s of sent.slice(-3)) out(`  ${s.at} ${JSON.stringify(s.body)}`);
+  if (d.userDir) listFiles(d.userDir);
   return true;
+}
+
+/** What telemetry keeps in its folder, so that nothing there is a mystery. */
+const KEPT: Array<[RegExp, string]> = [
+  [/^telemetry\.json$/, 'this setting, the machine id, and the salt of project ids (never sent)'],
+  [/^sent\.json$/, 'the last payloads sent (above)'],
+  [/^spool$/, 'batches waiting to be sent'],
+  [/^code-.*\.bin$/, "the SDK's compiled code, for a faster start (no data)"],
+];
+
+function listFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = fs().readdirSync(dir).sort();
+  } catch {
+    return; // nothing kept yet
+  }
+  out(`Kept in ${dir}:`);
+  for (const name of names) {
+    const what = KEPT.find(([re]) => re.test(name))?.[1] ?? 'not written by telemetry';
+    out(`  ${name}: ${what}`);
+  }
 }
