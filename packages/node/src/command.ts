@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import type { Decision } from './consent.js';
 import { lastSent } from './history.js';
 import { fs } from './lazy.js';
+import { sentFileIn, spoolIn } from './paths.js';
 import { dropSpool } from './spool.js';
 
 interface CommandContext {
@@ -22,7 +22,7 @@ function setEnabled(ctx: CommandContext, enabled: boolean, global: boolean): boo
   if (!file) return false;
   const prev = readConfig<Record<string, unknown>>(file);
   const ok = writeConfig(file, { ...(prev.ok ? (prev.value ?? {}) : {}), enabled });
-  if (ok && !enabled && d.userDir) dropSpool(join(d.userDir, 'spool'));
+  if (ok && !enabled && d.userDir) dropSpool(spoolIn(d.userDir));
   return ok;
 }
 
@@ -57,8 +57,8 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<b
         const { machineId: _m, salt: _s, projects: _p, ...rest } = cfg.value;
         writeConfig(d.userFile, rest);
       }
-      fs().rmSync(join(d.userDir, 'sent.json'), { force: true });
-      dropSpool(join(d.userDir, 'spool'));
+      fs().rmSync(sentFileIn(d.userDir), { force: true });
+      dropSpool(spoolIn(d.userDir));
     }
     out(
       'Telemetry identifiers, history and spool removed; a new machine id is created only if telemetry sends again.',

@@ -1,7 +1,7 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { type Read, readConfig, type UserConfig } from './config.js';
 import { fs } from './lazy.js';
-import { projectConfigFile, userConfigDir } from './paths.js';
+import { projectConfigFile, userConfigDir, userFileIn } from './paths.js';
 
 export type Source =
   | 'DO_NOT_TRACK'
@@ -85,7 +85,7 @@ function wanted(
 ): Decision {
   const prefix = app.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   const userDir = userConfigDir(app, env);
-  const userFile = userDir ? join(userDir, 'telemetry.json') : null;
+  const userFile = userDir ? userFileIn(userDir) : null;
   const projectFile = projectConfigFile(app, projectDir);
   const base = { userDir, userFile, projectFile, user: null as UserConfig | null };
   const off = (source: Source, detail: string): Decision => ({ ...base, enabled: false, source, detail });

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { type BatchContext, type ContextFields, type Contract, LIMITS } from '@tally/contract';
 import { readConfig, type UserConfig, writeConfig } from './config.js';
 import { projectId } from './ids.js';
+import { userFileIn } from './paths.js';
 import { machineContext } from './system.js';
 
 /**
@@ -101,7 +101,7 @@ export function completeSpooled(text: string, userDir: string): string | null {
   const { defer, ...rest } = batch;
   if (!defer) return text;
   if (typeof defer.projectDir !== 'string' || !Array.isArray(defer.fields)) return null;
-  const file = join(userDir, 'telemetry.json');
+  const file = userFileIn(userDir);
   const cfg = readConfig<UserConfig>(file);
   // an unreadable config is not overwritten: the id is computed without the cache
   const context = completeContext(

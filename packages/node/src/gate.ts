@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { consentOf, type Decision, decide } from './consent.js';
-import { builtin } from './lazy.js';
-import { type LoadedCore, loadCore } from './load-core.js';
+import { besideGate, type LoadedCore, loadCore } from './load-core.js';
+import { spoolIn } from './paths.js';
 import { dropSpool } from './spool.js';
 import type { Telemetry, TelemetryOptions } from './telemetry.js';
 
@@ -32,10 +31,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     if (core || broken) return core;
     try {
       loaded = loadCore(decided().userDir);
-      const senderPath = builtin<typeof import('node:url')>('node:url').fileURLToPath(
-        new URL('./sender.js', import.meta.url),
-      );
-      core = loaded.createCore(options, { decision: decided(), senderPath });
+      core = loaded.createCore(options, { decision: decided(), senderPath: besideGate('sender.js') });
     } catch {
       broken = true;
     }
@@ -48,16 +44,15 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         if (!core && !decided().enabled) {
           // Off means off: whatever an earlier enabled run left behind is deleted, never sent.
           const { userDir } = decided();
-          if (!dropped && userDir) dropSpool(join(userDir, 'spool'));
+          if (!dropped && userDir) dropSpool(spoolIn(userDir));
           dropped = true;
           return;
         }
         full()?.track(name, props);
         // Registered after the core's own exit hook (its first event registers that one).
-        const save = loaded?.saveCache;
-        if (save && loaded) {
+        if (loaded?.saveCache) {
+          process.once('exit', loaded.saveCache);
           loaded.saveCache = null;
-          process.once('exit', save);
         }
       } catch {
         // never hurt the host

@@ -37,10 +37,13 @@ export function loadCore(cacheDir: string | null): LoadedCore {
   return loaded;
 }
 
+/** A file of this package's dist folder: the gate's bundle sits there beside the core and the sender. */
+export const besideGate = (name: string) =>
+  join(dirname(builtin<typeof import('node:url')>('node:url').fileURLToPath(import.meta.url)), name);
+
 function load(cacheDir: string | null): LoadedCore {
   const { readFileSync } = fs();
-  const here = builtin<typeof import('node:url')>('node:url').fileURLToPath(import.meta.url);
-  const file = join(dirname(here), CORE_FILE);
+  const file = besideGate(CORE_FILE);
   // Per architecture and V8 version too: a machine that switches between Node versions keeps a cache
   // for each instead of making one anew on every switch.
   const cacheFile = cacheDir

@@ -26,3 +26,8 @@ export function userConfigDir(
 /** The project's own setting, written by `<cli> telemetry --disable` run in its root. */
 export const projectConfigFile = (app: string, projectDir: string) =>
   join(projectDir, `.${app}`, 'telemetry.json');
+
+/** The files telemetry keeps in its user config folder (`telemetry status` lists them). */
+export const userFileIn = (userDir: string) => join(userDir, 'telemetry.json');
+export const spoolIn = (userDir: string) => join(userDir, 'spool');
+export const sentFileIn = (userDir: string) => join(userDir, 'sent.json');

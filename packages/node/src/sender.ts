@@ -5,10 +5,10 @@
 // is there they spool and exit without starting another process. After a failure it leaves a
 // back-off so that the next runs do not start another sender for a while; the batches wait in the
 // spool (bounded) for a later run.
-import { join } from 'node:path';
 import { readConfig, retireKey, type UserConfig } from './config.js';
 import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
+import { userFileIn } from './paths.js';
 import { backoffMs, verdict } from './send.js';
 import { setSenderState, spooled } from './spool.js';
 
@@ -51,7 +51,7 @@ async function main(dir: string, url: string, home: string): Promise<void> {
       settled: (body, outcome) => {
         const v = verdict(outcome);
         if (v === 'sent') recordSent(home, body);
-        if (v === 'retire') retireKey(join(home, 'telemetry.json'), appKey(body) as string);
+        if (v === 'retire') retireKey(userFileIn(home), appKey(body) as string);
       },
     });
     if (failed) {
@@ -73,7 +73,7 @@ function appKey(body: string): string | undefined {
 }
 
 function retired(home: string): string[] {
-  const cfg = readConfig<UserConfig>(join(home, 'telemetry.json'));
+  const cfg = readConfig<UserConfig>(userFileIn(home));
   return (cfg.ok && cfg.value?.retiredKeys) || [];
 }
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type BatchContext,
   batchesOf,
@@ -17,6 +16,7 @@ import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
 import { newMachineId, newSalt, sessionId } from './ids.js';
 import { builtin } from './lazy.js';
+import { spoolIn } from './paths.js';
 import { askYesNo } from './prompt.js';
 import { type Outcome, postWithRetry, verdict } from './send.js';
 import { dropSpool, liftBackoff, senderAtWork, senderBusy, setSenderState, spool, spooled } from './spool.js';
@@ -118,7 +118,7 @@ export function createCore(options: TelemetryOptions, host: CoreHost): Telemetry
   let healthy = true;
   let draining = false;
 
-  const spoolDir = () => join(current().userDir as string, 'spool');
+  const spoolDir = () => spoolIn(current().userDir as string);
 
   /** Everything that creates state happens here, once, and only when telemetry is on. */
   function start(): boolean {
@@ -128,7 +128,7 @@ export function createCore(options: TelemetryOptions, host: CoreHost): Telemetry
     if (!d.enabled || !d.userDir || !d.userFile || d.user?.retiredKeys?.includes(options.key)) {
       off = true;
       // Off means off: whatever an earlier enabled run left behind is deleted, never sent.
-      if (!d.enabled && d.userDir) dropSpool(join(d.userDir, 'spool'));
+      if (!d.enabled && d.userDir) dropSpool(spoolIn(d.userDir));
       return false;
     }
     // The decision read the user config already, unless a project config decided before it.
