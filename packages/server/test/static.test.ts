@@ -39,3 +39,84 @@ describe('the dashboard’s files', () => {
     },
   );
 });
+
+/** The security headers go out with every kind of answer: files, JSON, errors, the preflight, an export. */
+describe('every kind of answer', () => {
+  const dir = tempDir();
+  let tally: Tally;
+  let key: string;
+  let appId: number;
+  let token: string;
+  beforeAll(async () => {
+    tally = await startTally({
+      dataDir: dir,
+      port: 0,
+      adminEmail: 'a@example.com',
+      adminPassword: 'pw-long-enough',
+    });
+    ({ key, id: appId } = await tally.createApp({ name: 'headers' }));
+    token = await tally.adminToken();
+  });
+  afterAll(async () => {
+    await tally.close();
+    cleanup(dir);
+  });
+
+  const ingest = (body: string) =>
+    fetch(`${tally.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+  const answers: Array<[string, () => Promise<Response>, number]> = [
+    ['a dashboard file', () => fetch(`${tally.url}/assets/main.js`), 200],
+    ['an API answer', () => fetch(`${tally.url}/api/health`), 200],
+    ['an unknown API path', () => fetch(`${tally.url}/api/nothing-here`), 404],
+    ['a read without login', () => fetch(`${tally.url}/api/apps`), 401],
+    [
+      'a login (its cookie set ahead)',
+      () =>
+        fetch(`${tally.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'a@example.com', password: 'pw-long-enough' }),
+        }),
+      200,
+    ],
+    [
+      'an accepted batch',
+      () => ingest(JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }] })),
+      200,
+    ],
+    ['a malformed batch', () => ingest('{"app":'), 400],
+    ['the preflight', () => fetch(`${tally.url}/api/v1/events`, { method: 'OPTIONS' }), 204],
+    [
+      'an export',
+      () =>
+        fetch(`${tally.url}/api/apps/${appId}/export?format=csv`, {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      200,
+    ],
+  ];
+  it.each(answers)('%s is never framed and sends no referrer', async (_what, send, status) => {
+    const res = await send();
+    await res.arrayBuffer();
+    expect(res.status).toBe(status);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+  });
+
+  it('a batch’s answer can be read by the page that sent it, an error’s too', async () => {
+    for (const body of [
+      JSON.stringify({ app: key, events: [] }),
+      '{"app":',
+      JSON.stringify({ app: 'nope' }),
+    ]) {
+      const res = await ingest(body);
+      await res.arrayBuffer();
+      expect(res.status, body).toBeLessThan(500);
+      expect(res.headers.get('access-control-allow-origin'), body).toBe('*');
+    }
+  });
+});
