@@ -41,17 +41,23 @@ async function main(dir: string, url: string, home: string): Promise<void> {
       announce();
       continue;
     }
+    // Read once a round, not once a batch; a key retired during the round is added as it happens.
+    const retiredKeys = new Set(retired(home));
     const failed = await deliverSpooled(dir, url, deadline, {
       userDir: home,
       hold: true,
       skip: (body) => {
         const key = appKey(body);
-        return !key || retired(home).includes(key);
+        return !key || retiredKeys.has(key);
       },
       settled: (body, outcome) => {
         const v = verdict(outcome);
         if (v === 'sent') recordSent(home, body);
-        if (v === 'retire') retireKey(userFileIn(home), appKey(body) as string);
+        if (v === 'retire') {
+          const key = appKey(body) as string;
+          retiredKeys.add(key);
+          retireKey(userFileIn(home), key);
+        }
       },
     });
     if (failed) {
