@@ -1,9 +1,10 @@
 // @tally/node overhead: wall time of a trivial CLI command with no SDK, with telemetry off, and on
 // (tracking one event: the spool and detached-sender path) with the collector up, down, black-holed
 // and answering 500; the cost of one track() call; the SDK's import time. Medians of 20+ runs,
-// variants interleaved in the same run; and the mean CPU time of those same runs.
+// variants interleaved in the same run; and the mean CPU time of those same runs. For reference, the
+// floor: the same CLI importing a one-line package by its name.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childrenCpuMs, median, ROOT, report } from './lib.mjs';
@@ -96,6 +97,25 @@ const onWith = (endpoint) => {
 };
 const track = join(ROOT, 'bench/fixtures/cli-track.mjs');
 
+/**
+ * The floor: the same trivial CLI importing a one-line ES module package by its name. Node's first
+ * import of a package (finding it, reading its package.json, the ES module loader's own work) costs
+ * the same whatever the package: the part of any SDK's overhead that no SDK can remove.
+ */
+function oneLinePackageCli() {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-bench-floor-'));
+  homes.push(dir); // removed at the end, with the homes
+  const pkg = join(dir, 'node_modules', 'one-line');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'one-line', type: 'module', exports: './index.js' }),
+  );
+  writeFileSync(join(pkg, 'index.js'), "export const version = '2.1.0';\n");
+  writeFileSync(join(dir, 'cli.mjs'), "import { version } from 'one-line';\nconsole.log(version);\n");
+  return join(dir, 'cli.mjs');
+}
+
 const { medians, paired, quartiles, cpu, cpuOver } = interleaved([
   [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
   [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
@@ -106,9 +126,11 @@ const { medians, paired, quartiles, cpu, cpuOver } = interleaved([
   [[join(ROOT, 'examples/commerce/dist/cli.js'), '--version']],
   [['--input-type=module', '-e', '']],
   [['--input-type=module', '-e', "await import('@tally/node')"]],
+  [[oneLinePackageCli()]],
 ]);
-const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport] = medians;
+const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport, oneLine] = medians;
 const [, offOver, onOver, onUpOver, onBlackholedOver, onFailingOver] = paired;
+const oneLineOver = paired[9];
 
 // One track() call, in process, telemetry on, sending never reached (flush interval far away).
 const trackUs = Number(
@@ -168,6 +190,7 @@ report('node-sdk', {
     onCollectorBlackholed: onBlackholed,
     onCollector500: onFailing,
     acmeVersionCommand: acmeVersion,
+    importOneLinePackage: oneLine,
   },
   // Median of per-round differences against the no-SDK run of the same round.
   overheadMs: {
@@ -176,6 +199,8 @@ report('node-sdk', {
     onCollectorDown: onOver,
     onCollectorBlackholed: onBlackholedOver,
     onCollector500: onFailingOver,
+    // The floor (see oneLinePackageCli): what importing any package by its name costs this CLI.
+    importOneLinePackage: oneLineOver,
   },
   overheadQuartilesMs: {
     off: quartiles[1],
