@@ -148,6 +148,10 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       expect(insights).toContain(`Version ${versions[0].value} is the most used (${share(versions)})`);
       const node = await same('/breakdown/runtimeVersion');
       expect(insights).toContain(`Node ${node[0].value} is the most used Node version (${share(node)})`);
+      // A backend sends no page views: the Pages card says so instead of showing an empty table.
+      expect(await same('/pages')).toEqual([]);
+      expect(await page.getByTestId('pages-empty').innerText()).toBe('No page views in this range');
+      expect(await page.locator('table.pages').isVisible()).toBe(false);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-backend.png'), fullPage: true });
     } finally {
       await context.close();

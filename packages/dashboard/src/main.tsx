@@ -254,7 +254,13 @@ function Pages({ rows, onFilter }: { rows: PageRow[]; onFilter: (d: string, v: s
           count each pair of page and visitor quickly.
         </p>
       )}
-      <table class="pages">
+      {rows.length === 0 && (
+        // A backend or CLI sends no page views: say so rather than show an empty table
+        <p class="muted" data-testid="pages-empty">
+          No page views in this range
+        </p>
+      )}
+      <table class="pages" hidden={rows.length === 0}>
         <thead>
           <tr>
             {COLUMNS.map(([key, label]) => (
