@@ -148,6 +148,13 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       expect(insights).toContain(`Version ${versions[0].value} is the most used (${share(versions)})`);
       const node = await same('/breakdown/runtimeVersion');
       expect(insights).toContain(`Node ${node[0].value} is the most used Node version (${share(node)})`);
+      // The CLI's version (the seed's "CLI versions"), from the start event's property.
+      const cli = page.locator('section', {
+        has: page.getByRole('heading', { name: 'The version of the Acme CLI' }),
+      });
+      const apiCli: Array<{ value: string; visitors: number }> = await same('/breakdown/prop:cliVersion');
+      expect(apiCli.length).toBeGreaterThan(0);
+      expect(await cli.locator('li button').allInnerTexts()).toEqual(apiCli.slice(0, 8).map((r) => r.value));
       // A backend sends no page views: the Pages card says so instead of showing an empty table.
       expect(await same('/pages')).toEqual([]);
       expect(await page.getByTestId('pages-empty').innerText()).toBe('No page views in this range');
@@ -159,7 +166,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
   });
 
   it('[Q3] [Q4] shows the admin pages nobody opens and how much data stores manage', async () => {
-    const { page, context, same } = await open('Acme Admin');
+    const { page, context, same, urls } = await open('Acme Admin');
     try {
       const pages: Array<{ path: string }> = await same('/pages');
       const seen = new Set(pages.map((p) => p.path));
@@ -175,6 +182,24 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       expect(await products.locator('li b').allInnerTexts()).toEqual(
         apiBuckets.slice(0, 8).map((b: { visitors: number }) => b.visitors.toLocaleString('en-US')),
       );
+      // Which currencies stores use: a card of the API's values, each a filter. A store's name or a
+      // user's email (pii in the contract) is never a card, nor asked for.
+      const currencies = page.locator('section', {
+        has: page.getByRole('heading', { name: 'The currencies used in the store' }),
+      });
+      const apiCurrencies: Array<{ value: string; visitors: number }> = await same(
+        '/breakdown/prop:currencies',
+      );
+      expect(apiCurrencies.length).toBeGreaterThan(1);
+      expect(await currencies.locator('li button').allInnerTexts()).toEqual(
+        apiCurrencies.map((r) => r.value),
+      );
+      expect(await currencies.locator('li b').allInnerTexts()).toEqual(
+        apiCurrencies.map((r) => count(r.visitors)),
+      );
+      for (const name of ['The name of the store', 'The email of the user'])
+        expect(await page.getByRole('heading', { name }).count()).toBe(0);
+      expect(urls.filter((u) => /prop:(storeName|email)/.test(decodeURIComponent(u)))).toEqual([]);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-admin.png'), fullPage: true });
     } finally {
       await context.close();

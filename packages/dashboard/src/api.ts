@@ -5,7 +5,15 @@ export interface App {
   retentionDays?: number | null;
   contract: {
     pages: string[];
-    events: Record<string, { props?: Record<string, { type: string; description: string }> }>;
+    events: Record<
+      string,
+      {
+        props?: Record<
+          string,
+          { type: string; description: string; privacy?: 'anonymous' | 'pii' | 'identifier' }
+        >;
+      }
+    >;
   };
 }
 

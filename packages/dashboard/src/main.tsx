@@ -36,6 +36,8 @@ interface Data {
   pages: PageRow[];
   breakdowns: Record<string, BreakdownRow[]>;
   buckets: Record<string, Array<{ bucket: string; visitors: number }>>;
+  /** Top values of the contract's anonymous text and list properties (currencies, a CLI's version). */
+  props: Array<{ name: string; label: string; rows: BreakdownRow[] }>;
   errors: Array<{ message: string; count: number; visitors: number; lastSeen: number }>;
 }
 
@@ -386,6 +388,17 @@ function Dashboard({
         .filter(([, p]) => p.type === 'integer' || p.type === 'number')
         .map(([name, p]) => [name, p.description] as const),
     );
+    // Never a store's name or a user's email (pii), nor an error's message (the Errors card has it).
+    const categorical = Object.entries(app.contract.events).flatMap(([event, e]) =>
+      Object.entries(e.props ?? {})
+        .filter(
+          ([, p]) =>
+            (p.type === 'string' || p.type === 'string[]') &&
+            (p.privacy ?? 'anonymous') === 'anonymous' &&
+            event !== 'error',
+        )
+        .map(([name, p]) => [name, p.description] as const),
+    );
     setData(null);
     Promise.all([
       api<Data['overview']>(`${base}/overview${qs}`),
@@ -397,10 +410,11 @@ function Dashboard({
           api<Data['buckets'][string]>(`${base}/breakdown/prop:${name}${qs}&buckets=1`),
         ),
       ),
+      Promise.all(categorical.map(([name]) => api<BreakdownRow[]>(`${base}/breakdown/prop:${name}${qs}`))),
       api<Data['errors']>(`${base}/errors${qs}`),
     ]).then(
       // A slower answer for a range or filter the user has since left must not replace the current one.
-      ([overview, series, pages, bds, bks, errors]) =>
+      ([overview, series, pages, bds, bks, cats, errors]) =>
         current &&
         setData({
           overview,
@@ -408,6 +422,7 @@ function Dashboard({
           pages,
           breakdowns: Object.fromEntries(BREAKDOWNS.map(([d], i) => [d, bds[i] ?? []])),
           buckets: Object.fromEntries(numeric.map(([, label], i) => [label, bks[i] ?? []])),
+          props: categorical.map(([name, label], i) => ({ name, label, rows: cats[i] ?? [] })),
           errors,
         }),
       (e) => current && setError(e.message),
@@ -638,6 +653,17 @@ function Dashboard({
                 rows={rows.map((r) => ({ value: r.bucket, visitors: r.visitors, visits: 0, events: 0 }))}
               />
             ))}
+            {data.props
+              .filter((p) => p.rows.length > 0)
+              .map((p) => (
+                <Breakdown
+                  key={p.name}
+                  title={p.label}
+                  dimension={`prop:${p.name}`}
+                  rows={p.rows}
+                  onFilter={addFilter}
+                />
+              ))}
           </div>
           <section class="card wide">
             <h2>Errors</h2>
