@@ -155,6 +155,16 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       const apiCli: Array<{ value: string; visitors: number }> = await same('/breakdown/prop:cliVersion');
       expect(apiCli.length).toBeGreaterThan(0);
       expect(await cli.locator('li button').allInnerTexts()).toEqual(apiCli.slice(0, 8).map((r) => r.value));
+      // A backend's figures: visitors, visits and its events, not views, bounces and visit durations
+      // that could only read 0, — and 0s.
+      const overview = await same('/overview');
+      expect(overview.views + overview.previous.views).toBe(0);
+      expect(
+        await page
+          .locator('[data-stat]')
+          .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-stat'))),
+      ).toEqual(['Visitors', 'Visits', 'Events']);
+      expect(await page.locator('[data-stat="Events"] b').innerText()).toBe(count(overview.events));
       // A backend sends no page views: the Pages card says so instead of showing an empty table.
       expect(await same('/pages')).toEqual([]);
       expect(await page.getByTestId('pages-empty').innerText()).toBe('No page views in this range');

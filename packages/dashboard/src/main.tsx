@@ -498,6 +498,8 @@ function Dashboard({
   }
 
   const o = data?.overview;
+  /** An app with no known pages and no page view in either period: a backend or a CLI. */
+  const pageless = !!o && !app?.contract.pages.length && o.views === 0 && o.previous.views === 0;
   return (
     <div class="shell">
       <header class="top">
@@ -594,14 +596,26 @@ function Dashboard({
           <div class="stats">
             <Card label="Visitors" value={o.visitors} before={o.previous.visitors} format={count} />
             <Card label="Visits" value={o.visits} before={o.previous.visits} format={count} />
-            <Card label="Views" value={o.views} before={o.previous.views} format={count} />
-            <Card label="Bounce rate" value={o.bounceRate} before={o.previous.bounceRate} format={percent} />
-            <Card
-              label="Visit duration"
-              value={o.visitDuration}
-              before={o.previous.visitDuration}
-              format={duration}
-            />
+            {pageless ? (
+              // A backend or CLI: views, bounces and visit durations would only ever read 0, — and 0s
+              <Card label="Events" value={o.events} before={o.previous.events} format={count} />
+            ) : (
+              <>
+                <Card label="Views" value={o.views} before={o.previous.views} format={count} />
+                <Card
+                  label="Bounce rate"
+                  value={o.bounceRate}
+                  before={o.previous.bounceRate}
+                  format={percent}
+                />
+                <Card
+                  label="Visit duration"
+                  value={o.visitDuration}
+                  before={o.previous.visitDuration}
+                  format={duration}
+                />
+              </>
+            )}
           </div>
           <section class="card wide">
             <h2>Visitors per {range && hourly(range) ? 'hour' : 'day'}</h2>
