@@ -1,26 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTally, type Tally } from '../src/index.js';
-import { cleanup, tempDir } from './support/harness.js';
+import type { Tally } from '../src/index.js';
+import { serveTally } from './support/harness.js';
 
 /**
  * The dashboard's files keep their names across versions, so the browser must revalidate them:
  * after an upgrade it gets the new dashboard, and until then a cheap 304.
  */
 describe('the dashboard’s files', () => {
-  const dir = tempDir();
   let tally: Tally;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    tally = await startTally({
-      dataDir: dir,
-      port: 0,
-      adminEmail: 'a@example.com',
-      adminPassword: 'pw-long-enough',
-    });
+    ({ tally, stop } = await serveTally());
   });
-  afterAll(async () => {
-    await tally.close();
-    cleanup(dir);
-  });
+  afterAll(() => stop());
 
   it.each(['/assets/main.js', '/assets/style.css', '/', '/apps/1/pages'])(
     '%s is revalidated on every load, and answered 304 while unchanged',
@@ -42,25 +34,17 @@ describe('the dashboard’s files', () => {
 
 /** The security headers go out with every kind of answer: files, JSON, errors, the preflight, an export. */
 describe('every kind of answer', () => {
-  const dir = tempDir();
   let tally: Tally;
+  let stop: () => Promise<void>;
   let key: string;
   let appId: number;
   let token: string;
   beforeAll(async () => {
-    tally = await startTally({
-      dataDir: dir,
-      port: 0,
-      adminEmail: 'a@example.com',
-      adminPassword: 'pw-long-enough',
-    });
+    ({ tally, stop } = await serveTally());
     ({ key, id: appId } = await tally.createApp({ name: 'headers' }));
     token = await tally.adminToken();
   });
-  afterAll(async () => {
-    await tally.close();
-    cleanup(dir);
-  });
+  afterAll(() => stop());
 
   const ingest = (body: string) =>
     fetch(`${tally.url}/api/v1/events`, {

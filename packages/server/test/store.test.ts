@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enforceRetention } from '../src/retention.js';
-import { cleanup, clock, openPipeline, tempDir } from './support/harness.js';
+import { cleanup, clock, openPipeline, serveTally, tempDir } from './support/harness.js';
 import { CLI } from './support/spawn.js';
 
 const DAY = 86_400_000;
@@ -75,14 +75,7 @@ describe.skipIf(!existsSync(CLI))('tally docs', () => {
 
 describe('the server root', () => {
   it('answers / with a page that says where things are, and unknown paths with a JSON 404', async () => {
-    const { startTally } = await import('../src/index.js');
-    const dir = tempDir();
-    const tally = await startTally({
-      dataDir: dir,
-      port: 0,
-      adminEmail: 'a@example.com',
-      adminPassword: 'pw-long-enough',
-    });
+    const { tally, stop } = await serveTally();
     try {
       const root = await fetch(`${tally.url}/`);
       expect(root.status).toBe(200);
@@ -93,8 +86,7 @@ describe('the server root', () => {
       expect(missing.status).toBe(404);
       expect(await missing.json()).toEqual({ error: 'not found' });
     } finally {
-      await tally.close();
-      cleanup(dir);
+      await stop();
     }
   });
 });

@@ -10,8 +10,27 @@ import { Sessionizer } from '../../src/ingest/sessionize.js';
 import { openDb } from '../../src/store/duckdb/db.js';
 import { DuckDBEventStore } from '../../src/store/duckdb/events.js';
 import { DuckDBMetaStore } from '../../src/store/duckdb/meta.js';
+import { startTally, type Tally } from '../../src/tally.js';
 
 export const tempDir = (prefix = 'tally-test-') => mkdtempSync(join(tmpdir(), prefix));
+
+/** A whole server in a folder of its own, with an admin; `stop` ends it and removes the folder. */
+export async function serveTally(): Promise<{ tally: Tally; stop: () => Promise<void> }> {
+  const dir = tempDir();
+  const tally = await startTally({
+    dataDir: dir,
+    port: 0,
+    adminEmail: 'a@example.com',
+    adminPassword: 'pw-long-enough',
+  });
+  return {
+    tally,
+    stop: async () => {
+      await tally.close();
+      cleanup(dir);
+    },
+  };
+}
 
 /** A settable clock, so tests can cross midnight or restart "later" without waiting. */
 export function clock(start: number) {
