@@ -1,6 +1,7 @@
-// @tally/node overhead: wall time of a trivial CLI command with no SDK, with telemetry off, and on
-// (tracking one event: the spool and detached-sender path) with the collector up, down, black-holed
-// and answering 500; the cost of one track() call; the SDK's import time. Medians of 20+ runs,
+// @tally/node overhead: wall time of a trivial CLI command with no SDK, with telemetry off, and on:
+// a command that sends nothing (as all but `start` in the seed's CLI), and one that tracks an event
+// (the spool and detached-sender path) with the collector up, down, black-holed and answering 500;
+// the cost of one track() call; the SDK's import time. Medians of 20+ runs,
 // variants interleaved in the same run; and the mean CPU time of those same runs. For reference, the
 // floor: the same CLI importing a one-line package by its name.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -130,10 +131,12 @@ const { medians, paired, quartiles, lowQuantile, cpu, cpuOver } = interleaved([
   [['--input-type=module', '-e', '']],
   [['--input-type=module', '-e', "await import('@tally/node')"]],
   [[oneLinePackageCli()]],
+  [[join(ROOT, 'bench/fixtures/cli-on-quiet.mjs'), '--version'], onWith(up.url)],
 ]);
 const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport, oneLine] = medians;
 const [, offOver, onOver, onUpOver, onBlackholedOver, onFailingOver] = paired;
 const oneLineOver = paired[9];
+const [onQuiet, onQuietOver] = [medians[10], paired[10]];
 
 // One track() call, in process, telemetry on, sending never reached (flush interval far away).
 const trackUs = Number(
@@ -212,6 +215,7 @@ report('node-sdk', {
     onCollector500: onFailing,
     acmeVersionCommand: acmeVersion,
     importOneLinePackage: oneLine,
+    onCommandSendingNothing: onQuiet,
   },
   // Median of per-round differences against the no-SDK run of the same round.
   overheadMs: {
@@ -222,6 +226,8 @@ report('node-sdk', {
     onCollector500: onFailingOver,
     // The floor (see oneLinePackageCli): what importing any package by its name costs this CLI.
     importOneLinePackage: oneLineOver,
+    // Telemetry on, a command that sends nothing (cli-on-quiet.mjs): every command but `start`.
+    onCommandSendingNothing: onQuietOver,
   },
   // The same overheads from each variant's 10th-percentile run (see interleaved()).
   overheadAt10thPercentileMs: {
@@ -231,6 +237,7 @@ report('node-sdk', {
     onCollectorBlackholed: lowQuantile[4],
     onCollector500: lowQuantile[5],
     importOneLinePackage: lowQuantile[9],
+    onCommandSendingNothing: lowQuantile[10],
   },
   overheadQuartilesMs: {
     off: quartiles[1],
