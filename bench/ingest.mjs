@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs, load, median, peakRssMb, ROOT, report, startProcess } from './lib.mjs';
+import { cpuMs, load, mainThreadCpuMs, median, peakRssMb, ROOT, report, startProcess } from './lib.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 6);
 // Rounds of bare, bare JSON and Tally in turn: one load's ratio swings by a third on a shared host,
@@ -11,6 +11,7 @@ const duration = Number(process.env.BENCH_SECONDS ?? 6);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 // Many clients at once, as a collector sees them; the same load drives both servers.
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 128);
+const FIXED_RATE = 8000;
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
 const bare = await startProcess([join(ROOT, 'bench/bare-server.mjs')]);
 const bareJson = await startProcess([join(ROOT, 'bench/bare-server.mjs'), 'json']);
@@ -58,6 +59,29 @@ try {
     const one = await measured(tally, single, connections);
     runs.push({ ref, refJson, one, ratio: one.requests.average / ref.requests.average });
   }
+  /**
+   * The request thread's CPU time per single-event request at a fixed, moderate rate: the load tool
+   * then keeps up, so the figure is the server's own cost, steadier from run to run than saturated
+   * throughput (within about 10%) and the place to look when working on the ratio.
+   */
+  const atFixedRate = async (server) => {
+    const before = mainThreadCpuMs(server.child.pid);
+    const r = await load({
+      url: `${server.url}/api/v1/events`,
+      body: single,
+      duration,
+      connections: 64,
+      rate: FIXED_RATE,
+    });
+    const after = mainThreadCpuMs(server.child.pid);
+    return before === null || after === null ? null : ((after - before) * 1000) / r.requests.total;
+  };
+  const fixed = { bare: [], tally: [] };
+  for (let i = 0; i < 2; i++) {
+    fixed.bare.push(await atFixedRate(bare));
+    fixed.tally.push(await atFixedRate(tally));
+  }
+  const fixedMedian = (xs) => (xs.includes(null) ? null : Math.round(median(xs) * 10) / 10);
   // The round whose ratio is the median speaks for all (its loads are reported together).
   const { ref, refJson, one } = runs.find((r) => r.ratio === median(runs.map((x) => x.ratio)));
   const batched = await measured(tally, batch, 32);
@@ -88,6 +112,11 @@ try {
       tallySingle: one.cpuMicrosPerRequest,
       tallyBatchedPerEvent:
         batched.cpuMicrosPerRequest === null ? null : Math.round(batched.cpuMicrosPerRequest / 100),
+    },
+    requestThreadMicrosPerRequestAtFixedRate: {
+      requestsPerSecond: FIXED_RATE,
+      bare: fixedMedian(fixed.bare),
+      tally: fixedMedian(fixed.tally),
     },
     batchedEventsPerSecond: batched.requests.average * 100,
     batchedTarget: 150_000,

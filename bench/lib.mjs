@@ -26,13 +26,16 @@ export function load({
   body,
   connections = 32,
   duration = 8,
+  rate,
   headers = { 'content-type': 'application/json' },
 }) {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url))
     throw new Error('benchmarks only target 127.0.0.1');
   return new Promise((resolve, reject) => {
-    autocannon({ url, method: 'POST', body, headers, connections, duration, pipelining: 1 }, (err, res) =>
-      err ? reject(err) : resolve(res),
+    const fixed = rate ? { overallRate: rate } : {};
+    autocannon(
+      { url, method: 'POST', body, headers, connections, duration, pipelining: 1, ...fixed },
+      (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
 }
@@ -55,9 +58,9 @@ export function startProcess(args, env = {}) {
 }
 
 /** The fields of /proc/<pid>/stat after the process name (field 3 onwards); null off Linux. */
-function statFields(pid) {
+function statFields(pid, file = `/proc/${pid}/stat`) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
@@ -71,6 +74,12 @@ const ticksMs = (a, b) => ((Number(a) + Number(b)) * 1000) / 100;
 export function cpuMs(pid) {
   const f = statFields(pid);
   return f ? ticksMs(f[11], f[12]) : null; // utime, stime
+}
+
+/** CPU time of a process's main thread alone (a Node server's request thread), in ms; null off Linux. */
+export function mainThreadCpuMs(pid) {
+  const f = statFields(pid, `/proc/${pid}/task/${pid}/stat`);
+  return f ? ticksMs(f[11], f[12]) : null;
 }
 
 /**
