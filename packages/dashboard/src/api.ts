@@ -1,3 +1,10 @@
+/** A property as the API gives it in an app's contract. */
+export interface PropSpec {
+  type: string;
+  description: string;
+  privacy?: 'anonymous' | 'pii' | 'identifier';
+}
+
 export interface App {
   id: number;
   name: string;
@@ -8,10 +15,7 @@ export interface App {
     events: Record<
       string,
       {
-        props?: Record<
-          string,
-          { type: string; description: string; privacy?: 'anonymous' | 'pii' | 'identifier' }
-        >;
+        props?: Record<string, PropSpec>;
       }
     >;
   };

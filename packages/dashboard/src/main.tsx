@@ -10,6 +10,7 @@ import {
   logout,
   me,
   type PageRow,
+  type PropSpec,
   query,
   shareToken,
 } from './api.js';
@@ -383,21 +384,23 @@ function Dashboard({
     let current = true;
     const qs = query(range, filters);
     const base = `/api/apps/${app.id}`;
-    const numeric = Object.entries(app.contract.events).flatMap(([, e]) =>
-      Object.entries(e.props ?? {})
-        .filter(([, p]) => p.type === 'integer' || p.type === 'number')
-        .map(([name, p]) => [name, p.description] as const),
-    );
+    /** The contract's properties that `keep` (by name: one card however many events declare it). */
+    const propsWhere = (keep: (p: PropSpec, event: string) => boolean) => [
+      ...new Map(
+        Object.entries(app.contract.events).flatMap(([event, e]) =>
+          Object.entries(e.props ?? {})
+            .filter(([, p]) => keep(p, event))
+            .map(([name, p]) => [name, p.description] as const),
+        ),
+      ),
+    ];
+    const numeric = propsWhere((p) => p.type === 'integer' || p.type === 'number');
     // Never a store's name or a user's email (pii), nor an error's message (the Errors card has it).
-    const categorical = Object.entries(app.contract.events).flatMap(([event, e]) =>
-      Object.entries(e.props ?? {})
-        .filter(
-          ([, p]) =>
-            (p.type === 'string' || p.type === 'string[]') &&
-            (p.privacy ?? 'anonymous') === 'anonymous' &&
-            event !== 'error',
-        )
-        .map(([name, p]) => [name, p.description] as const),
+    const categorical = propsWhere(
+      (p, event) =>
+        (p.type === 'string' || p.type === 'string[]') &&
+        (p.privacy ?? 'anonymous') === 'anonymous' &&
+        event !== 'error',
     );
     setData(null);
     Promise.all([
