@@ -6,7 +6,7 @@ import { createAuth } from './auth/index.js';
 import { type ConfigInput, loadConfig } from './config.js';
 import { seedDemo } from './demo/seed.js';
 import { sendLanding } from './http/landing.js';
-import { Router, sendJson } from './http/router.js';
+import { Router, SECURITY_HEADERS, sendJson } from './http/router.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerAuthRoutes } from './http/routes/auth.js';
 import { registerIngestRoutes } from './http/routes/ingest.js';
@@ -70,7 +70,7 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   });
 
   const router = new Router(auth);
-  registerIngestRoutes(router, services, ingest, {
+  const answerBatch = registerIngestRoutes(router, services, ingest, {
     perAddress: new RateLimiter(config.ratePerAddress, now),
     perApp: new RateLimiter(config.ratePerApp, now),
   });
@@ -81,8 +81,8 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
 
   const dirs = { dashboard: packageDist('@tally/dashboard'), tracker: packageDist('@tally/browser') };
   const server = createServer((req, res) => {
-    res.setHeader('x-frame-options', 'DENY');
-    res.setHeader('referrer-policy', 'same-origin');
+    if (answerBatch(req, res)) return; // most requests: straight to ingest (see registerIngestRoutes)
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     let url: URL;
     try {
       // Joined, not resolved: a path that starts with '//' stays a path, not a host name.

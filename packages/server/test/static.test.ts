@@ -46,8 +46,8 @@ describe('every kind of answer', () => {
   });
   afterAll(() => stop());
 
-  const ingest = (body: string) =>
-    fetch(`${tally.url}/api/v1/events`, {
+  const ingest = (body: string, path = '/api/v1/events') =>
+    fetch(`${tally.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
@@ -73,6 +73,12 @@ describe('every kind of answer', () => {
       200,
     ],
     ['a malformed batch', () => ingest('{"app":'), 400],
+    [
+      'a batch at the path with a trailing slash (the router’s way, not the direct one)',
+      () =>
+        ingest(JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }] }), '/api/v1/events/'),
+      200,
+    ],
     ['the preflight', () => fetch(`${tally.url}/api/v1/events`, { method: 'OPTIONS' }), 204],
     [
       'an export',
@@ -92,15 +98,15 @@ describe('every kind of answer', () => {
   });
 
   it('a batch’s answer can be read by the page that sent it, an error’s too', async () => {
-    for (const body of [
-      JSON.stringify({ app: key, events: [] }),
-      '{"app":',
-      JSON.stringify({ app: 'nope' }),
-    ]) {
-      const res = await ingest(body);
-      await res.arrayBuffer();
-      expect(res.status, body).toBeLessThan(500);
-      expect(res.headers.get('access-control-allow-origin'), body).toBe('*');
-    }
+    const bodies = [JSON.stringify({ app: key, events: [] }), '{"app":', JSON.stringify({ app: 'nope' })];
+    // The direct way in and the router's (see registerIngestRoutes)
+    for (const path of ['/api/v1/events', '/api/v1/events/', `/api/v1/events?app=${key}`])
+      for (const body of bodies) {
+        const res = await ingest(body, path);
+        await res.arrayBuffer();
+        expect(res.status, `${path} ${body}`).toBeLessThan(500);
+        expect(res.headers.get('access-control-allow-origin'), `${path} ${body}`).toBe('*');
+        expect(res.headers.get('x-frame-options'), `${path} ${body}`).toBe('DENY');
+      }
   });
 });

@@ -46,6 +46,12 @@ interface Route {
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** On every answer: no other site may frame Tally, and no referrer leaves it. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -60,6 +66,20 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
+}
+
+/** Answers a failed request: an HttpError with its status and message, anything else 500. */
+export function sendError(res: ServerResponse, err: unknown, headers?: Record<string, string>): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof HttpError)
+    sendJson(res, err.status, { error: err.message }, { ...headers, ...err.headers });
+  else {
+    console.error('tally: internal error', err);
+    sendJson(res, 500, { error: 'internal error' }, headers);
+  }
 }
 
 export class Router {
@@ -149,15 +169,7 @@ export class Router {
       const result = await route.handler(ctx);
       if (!res.headersSent && result !== undefined) sendJson(res, 200, result);
     } catch (err) {
-      if (res.headersSent) {
-        res.destroy();
-        return true;
-      }
-      if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.headers);
-      else {
-        console.error('tally: internal error', err);
-        sendJson(res, 500, { error: 'internal error' });
-      }
+      sendError(res, err);
     }
     return true;
   }
