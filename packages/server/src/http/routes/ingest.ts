@@ -65,16 +65,24 @@ export function registerIngestRoutes(
     return { accepted: result.accepted, rejected: result.rejected };
   }
 
+  const headers = { ...SECURITY_HEADERS, ...ANSWER };
+  /** Receives one batch and answers it, its error too, whichever way it came in. */
+  const answer = (req: IncomingMessage, res: ServerResponse, query: string | null) =>
+    receive(req, query)
+      .then(
+        (result) => sendJson(res, 200, result, headers),
+        (err) => sendError(res, err, headers),
+      )
+      .catch(() => res.destroy());
+
   router.add('OPTIONS', PATH, 'open', ({ res }) => {
     res.writeHead(204, PREFLIGHT);
     res.end();
   });
   router.post(PATH, 'open', ({ req, res, url }) => {
-    res.setHeader('access-control-allow-origin', ANSWER['access-control-allow-origin']);
-    return receive(req, url.search || null);
+    void answer(req, res, url.search || null);
   });
 
-  const headers = { ...SECURITY_HEADERS, ...ANSWER };
   return (req, res) => {
     const url = req.url ?? '';
     if (
@@ -83,12 +91,7 @@ export function registerIngestRoutes(
       (url.length > PATH.length && url[PATH.length] !== '?')
     )
       return false;
-    receive(req, url.length > PATH.length ? url.slice(PATH.length) : null)
-      .then(
-        (result) => sendJson(res, 200, result, headers),
-        (err) => sendError(res, err, headers),
-      )
-      .catch(() => res.destroy());
+    void answer(req, res, url.length > PATH.length ? url.slice(PATH.length) : null);
     return true;
   };
 }
