@@ -2,7 +2,7 @@ import { readConfig, type UserConfig, writeConfig } from './config.js';
 import type { Decision } from './consent.js';
 import { lastSent } from './history.js';
 import { fs } from './lazy.js';
-import { sentFileIn, spoolIn } from './paths.js';
+import { KEPT_NAMES, sentFileIn, spoolIn } from './paths.js';
 import { dropSpool } from './spool.js';
 
 interface CommandContext {
@@ -88,11 +88,14 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<b
 }
 
 /** What telemetry keeps in its folder, so that nothing there is a mystery. */
-const KEPT: Array<[RegExp, string]> = [
-  [/^telemetry\.json$/, 'this setting, the machine id, and the salt of project ids (never sent)'],
-  [/^sent\.json$/, 'the last payloads sent (above)'],
-  [/^spool$/, 'batches waiting to be sent'],
-  [/^code-.*\.bin$/, "the SDK's compiled code, for a faster start (no data)"],
+const KEPT: Array<[(name: string) => boolean, string]> = [
+  [
+    (n) => n === KEPT_NAMES.settings,
+    'this setting, the machine id, and the salt of project ids (never sent)',
+  ],
+  [(n) => n === KEPT_NAMES.sent, 'the last payloads sent (above)'],
+  [(n) => n === KEPT_NAMES.spool, 'batches waiting to be sent'],
+  [(n) => /^code-.*\.bin$/.test(n), "the SDK's compiled code, for a faster start (no data)"],
 ];
 
 function listFiles(dir: string): void {
@@ -104,7 +107,7 @@ function listFiles(dir: string): void {
   }
   out(`Kept in ${dir}:`);
   for (const name of names) {
-    const what = KEPT.find(([re]) => re.test(name))?.[1] ?? 'not written by telemetry';
+    const what = KEPT.find(([isIt]) => isIt(name))?.[1] ?? 'not written by telemetry';
     out(`  ${name}: ${what}`);
   }
 }

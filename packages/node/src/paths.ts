@@ -23,11 +23,13 @@ export function userConfigDir(
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), app);
 }
 
+/** The names of what telemetry keeps in a config folder (`telemetry status` lists them). */
+export const KEPT_NAMES = { settings: 'telemetry.json', spool: 'spool', sent: 'sent.json' } as const;
+
 /** The project's own setting, written by `<cli> telemetry --disable` run in its root. */
 export const projectConfigFile = (app: string, projectDir: string) =>
-  join(projectDir, `.${app}`, 'telemetry.json');
+  join(projectDir, `.${app}`, KEPT_NAMES.settings);
 
-/** The files telemetry keeps in its user config folder (`telemetry status` lists them). */
-export const userFileIn = (userDir: string) => join(userDir, 'telemetry.json');
-export const spoolIn = (userDir: string) => join(userDir, 'spool');
-export const sentFileIn = (userDir: string) => join(userDir, 'sent.json');
+export const userFileIn = (userDir: string) => join(userDir, KEPT_NAMES.settings);
+export const spoolIn = (userDir: string) => join(userDir, KEPT_NAMES.spool);
+export const sentFileIn = (userDir: string) => join(userDir, KEPT_NAMES.sent);
