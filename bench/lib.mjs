@@ -57,8 +57,8 @@ export function startProcess(args, env = {}) {
   });
 }
 
-/** The fields of /proc/<pid>/stat after the process name (field 3 onwards); null off Linux. */
-function statFields(pid, file = `/proc/${pid}/stat`) {
+/** The fields of a /proc stat file after the process name (field 3 onwards); null off Linux. */
+function statFields(file) {
   try {
     const stat = readFileSync(file, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -72,13 +72,13 @@ const ticksMs = (a, b) => ((Number(a) + Number(b)) * 1000) / 100;
 
 /** CPU time (user + system, all threads) a process has used so far, in ms; null off Linux. */
 export function cpuMs(pid) {
-  const f = statFields(pid);
+  const f = statFields(`/proc/${pid}/stat`);
   return f ? ticksMs(f[11], f[12]) : null; // utime, stime
 }
 
 /** CPU time of a process's main thread alone (a Node server's request thread), in ms; null off Linux. */
 export function mainThreadCpuMs(pid) {
-  const f = statFields(pid, `/proc/${pid}/task/${pid}/stat`);
+  const f = statFields(`/proc/${pid}/task/${pid}/stat`);
   return f ? ticksMs(f[11], f[12]) : null;
 }
 
@@ -87,7 +87,7 @@ export function mainThreadCpuMs(pid) {
  * off Linux. A child's own detached children are not among them.
  */
 export function childrenCpuMs() {
-  const f = statFields('self');
+  const f = statFields('/proc/self/stat');
   return f ? ticksMs(f[13], f[14]) : null; // cutime, cstime
 }
 
