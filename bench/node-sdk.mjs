@@ -120,23 +120,37 @@ function oneLinePackageCli() {
   return join(dir, 'cli.mjs');
 }
 
-const { medians, paired, quartiles, lowQuantile, cpu, cpuOver } = interleaved([
-  [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
-  [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
-  [[track], onWith('http://127.0.0.1:9')], // nothing listens on the discard port: collector down
-  [[track], onWith(up.url)],
-  [[track], onWith(blackholed.url)],
-  [[track], onWith(failing.url)],
-  [[join(ROOT, 'examples/commerce/dist/cli.js'), '--version']],
-  [['--input-type=module', '-e', '']],
-  [['--input-type=module', '-e', "await import('@tally/node')"]],
-  [[oneLinePackageCli()]],
-  [[join(ROOT, 'bench/fixtures/cli-on-quiet.mjs'), '--version'], onWith(up.url)],
-]);
-const [noSdk, off, on, onUp, onBlackholed, onFailing, acmeVersion, bare, withImport, oneLine] = medians;
-const [, offOver, onOver, onUpOver, onBlackholedOver, onFailingOver] = paired;
-const oneLineOver = paired[9];
-const [onQuiet, onQuietOver] = [medians[10], paired[10]];
+/** The runs compared, by name; overheads are against the first. */
+const VARIANTS = {
+  noSdk: [[join(ROOT, 'bench/fixtures/cli-no-sdk.mjs')]],
+  off: [[track], { BENCHCLI_DISABLE_TELEMETRY: 'true' }],
+  onCollectorDown: [[track], onWith('http://127.0.0.1:9')], // nothing listens on the discard port
+  onCollectorUp: [[track], onWith(up.url)],
+  onCollectorBlackholed: [[track], onWith(blackholed.url)],
+  onCollector500: [[track], onWith(failing.url)],
+  acmeVersionCommand: [[join(ROOT, 'examples/commerce/dist/cli.js'), '--version']],
+  bareNode: [['--input-type=module', '-e', '']],
+  importSdk: [['--input-type=module', '-e', "await import('@tally/node')"]],
+  // The floor (see oneLinePackageCli): what importing any package by its name costs this CLI.
+  importOneLinePackage: [[oneLinePackageCli()]],
+  // Telemetry on, a command that sends nothing (cli-on-quiet.mjs): every command but `start`.
+  onCommandSendingNothing: [[join(ROOT, 'bench/fixtures/cli-on-quiet.mjs'), '--version'], onWith(up.url)],
+};
+const results = interleaved(Object.values(VARIANTS));
+/** One of interleaved()'s lists (in VARIANTS order) by variant name. */
+const byName = (values) => Object.fromEntries(Object.keys(VARIANTS).map((name, i) => [name, values[i]]));
+const [wall, over, low, quartiles, cpu, cpuOver] = [
+  results.medians,
+  results.paired,
+  results.lowQuantile,
+  results.quartiles,
+  results.cpu,
+  results.cpuOver,
+].map(byName);
+const pick = (figures, names) => Object.fromEntries(names.map((name) => [name, figures[name]]));
+/** The runs that track an event with telemetry on. */
+const TRACKING = ['onCollectorDown', 'onCollectorUp', 'onCollectorBlackholed', 'onCollector500'];
+const OVERHEADS = ['off', ...TRACKING, 'importOneLinePackage', 'onCommandSendingNothing'];
 
 // One track() call, in process, telemetry on, sending never reached (flush interval far away).
 const trackUs = Number(
@@ -207,66 +221,23 @@ const deps = Object.keys(
 report('node-sdk', {
   runs: RUNS,
   wallMs: {
-    noSdk,
-    telemetryOff: off,
-    onCollectorDown: on,
-    onCollectorUp: onUp,
-    onCollectorBlackholed: onBlackholed,
-    onCollector500: onFailing,
-    acmeVersionCommand: acmeVersion,
-    importOneLinePackage: oneLine,
-    onCommandSendingNothing: onQuiet,
+    noSdk: wall.noSdk,
+    telemetryOff: wall.off,
+    ...pick(wall, [...TRACKING, 'acmeVersionCommand', 'importOneLinePackage', 'onCommandSendingNothing']),
   },
   // Median of per-round differences against the no-SDK run of the same round.
-  overheadMs: {
-    off: offOver,
-    onCollectorUp: onUpOver,
-    onCollectorDown: onOver,
-    onCollectorBlackholed: onBlackholedOver,
-    onCollector500: onFailingOver,
-    // The floor (see oneLinePackageCli): what importing any package by its name costs this CLI.
-    importOneLinePackage: oneLineOver,
-    // Telemetry on, a command that sends nothing (cli-on-quiet.mjs): every command but `start`.
-    onCommandSendingNothing: onQuietOver,
-  },
+  overheadMs: pick(over, OVERHEADS),
   // The same overheads from each variant's 10th-percentile run (see interleaved()).
-  overheadAt10thPercentileMs: {
-    off: lowQuantile[1],
-    onCollectorUp: lowQuantile[3],
-    onCollectorDown: lowQuantile[2],
-    onCollectorBlackholed: lowQuantile[4],
-    onCollector500: lowQuantile[5],
-    importOneLinePackage: lowQuantile[9],
-    onCommandSendingNothing: lowQuantile[10],
-  },
-  overheadQuartilesMs: {
-    off: quartiles[1],
-    onCollectorDown: quartiles[2],
-    onCollectorUp: quartiles[3],
-    onCollectorBlackholed: quartiles[4],
-    onCollector500: quartiles[5],
-  },
+  overheadAt10thPercentileMs: pick(low, OVERHEADS),
+  overheadQuartilesMs: pick(quartiles, ['off', ...TRACKING]),
   overheadTargetMs: 5,
   // The same runs in CPU time (mean per run, the CLI process alone): what the SDK costs the machine,
   // which preemption by other work on a shared host does not inflate the way it inflates wall time.
-  cpuMsPerRun: {
-    noSdk: cpu[0],
-    telemetryOff: cpu[1],
-    onCollectorDown: cpu[2],
-    onCollectorUp: cpu[3],
-    onCollectorBlackholed: cpu[4],
-    onCollector500: cpu[5],
-  },
-  cpuOverheadMs: {
-    off: cpuOver[1],
-    onCollectorDown: cpuOver[2],
-    onCollectorUp: cpuOver[3],
-    onCollectorBlackholed: cpuOver[4],
-    onCollector500: cpuOver[5],
-  },
+  cpuMsPerRun: { noSdk: cpu.noSdk, telemetryOff: cpu.off, ...pick(cpu, TRACKING) },
+  cpuOverheadMs: pick(cpuOver, ['off', ...TRACKING]),
   sdkShareMs,
   trackMicroseconds: Math.round(trackUs * 100) / 100,
-  importMs: round1(withImport - bare),
+  importMs: round1(wall.importSdk - wall.bareNode),
   runtimeDependencies: deps,
 });
 for (const h of homes) rmSync(h, { recursive: true, force: true });
