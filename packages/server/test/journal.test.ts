@@ -73,20 +73,54 @@ describe('the journal is loaded into DuckDB by DuckDB itself', () => {
   });
 });
 
+/** A DuckDB whose every load into `events` takes 50 ms more, counted: a test can land in the middle of one. */
+async function slowLoads(dir: string) {
+  const db = await openDb(dir);
+  const loads = { started: 0 };
+  const start = db.writer.start.bind(db.writer);
+  Object.assign(db.writer, {
+    start: async (...args: Parameters<typeof start>) => {
+      if (String(args[0]).trimStart().startsWith('INSERT INTO events')) {
+        loads.started++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return start(...args);
+    },
+  });
+  return { db, loads };
+}
+
+describe('loading in the background', () => {
+  it('rows acknowledged during a load wait for the next, not loaded back to back; a read sees them', async () => {
+    const dir = tempDir();
+    try {
+      const { db, loads } = await slowLoads(dir);
+      const store = await DuckDBEventStore.open(db, dir);
+      // LOAD_ROWS rows start a load at once; one more row comes while it runs.
+      await store.append(Array.from({ length: 20_000 }, (_, i) => row({ ts: i })));
+      expect(loads.started).toBe(0); // the load starts by rotating the journal first
+      for (let i = 0; i < 500 && loads.started === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(loads.started).toBe(1);
+      await store.append([row({ ts: 20_000 })]);
+      await new Promise((r) => setTimeout(r, 300)); // the first load has ended (50 ms + its work)
+      expect(loads.started).toBe(1); // the late row waits (for LOAD_DELAY_MS, or a read)
+      const [count] = await store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM events');
+      expect(count?.n).toBe(20_001);
+      expect(loads.started).toBe(2);
+      await store.close();
+      db.writer.closeSync();
+      db.instance.closeSync();
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
 describe('loading and erasure at the same time', () => {
   it('an erasure that rotates the journal during a load loses no acknowledged row', async () => {
     const dir = tempDir();
     try {
-      const db = await openDb(dir);
-      // Every load into `events` takes a while, so the erasure below surely lands in the middle of one.
-      const run = db.writer.run.bind(db.writer);
-      Object.assign(db.writer, {
-        run: async (...args: Parameters<typeof run>) => {
-          const result = await run(...args);
-          if (String(args[0]).startsWith('INSERT INTO events')) await new Promise((r) => setTimeout(r, 50));
-          return result;
-        },
-      });
+      const { db } = await slowLoads(dir);
       const store = await DuckDBEventStore.open(db, dir);
       await store.append([row({ ts: 1 })]);
       const loading = store.drain(); // starts a segment and loads the one before it
