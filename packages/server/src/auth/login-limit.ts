@@ -1,4 +1,4 @@
-import { setRecent } from '../recent-map.js';
+import { RecentMap } from '../recent-map.js';
 
 /**
  * Failed logins per client address and per email: 10 in 15 minutes, then wait. A success resets.
@@ -6,14 +6,16 @@ import { setRecent } from '../recent-map.js';
  * addresses never reset the count of the account they aim at.
  */
 export class LoginLimit {
-  private failures = new Map<string, number[]>();
+  private readonly failures: RecentMap<string, number[]>;
 
   constructor(
     private readonly max = 10,
     private readonly windowMs = 15 * 60_000,
     private readonly now: () => number = Date.now,
-    private readonly capacity = 50_000,
-  ) {}
+    capacity = 50_000,
+  ) {
+    this.failures = new RecentMap(capacity);
+  }
 
   private recent(key: string): number[] {
     const cutoff = this.now() - this.windowMs;
@@ -35,7 +37,7 @@ export class LoginLimit {
   }
 
   fail(keys: string[]): void {
-    for (const key of keys) setRecent(this.failures, key, [...this.recent(key), this.now()], this.capacity);
+    for (const key of keys) this.failures.set(key, [...this.recent(key), this.now()]);
   }
 
   get size(): number {

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { setRecent } from '../recent-map.js';
+import { RecentMap } from '../recent-map.js';
 
 /** A signed 64-bit integer from the first 8 bytes of a digest: compact to store, ample for counting. */
 const toInt64 = (digest: Buffer) => digest.readBigInt64BE(0);
@@ -20,10 +20,13 @@ export const keyedHash64 = (key: Buffer, text: string): bigint =>
  * after the first costs a Map lookup instead of a hash (the hashes were a tenth of an ingest request).
  */
 export function remembered(fn: (text: string) => bigint, capacity: number): (text: string) => bigint {
-  const known = new Map<string, bigint>();
+  const known = new RecentMap<string, bigint>(capacity);
   return (text) => {
-    const h = known.get(text) ?? fn(text);
-    setRecent(known, text, h, capacity);
+    let h = known.get(text);
+    if (h === undefined) {
+      h = fn(text);
+      known.set(text, h);
+    }
     return h;
   };
 }

@@ -1,4 +1,4 @@
-import { setRecent } from '../recent-map.js';
+import { RecentMap } from '../recent-map.js';
 
 /**
  * Token buckets by name (client address, app key): `rate` requests a second, bursts up to 2×rate.
@@ -6,21 +6,25 @@ import { setRecent } from '../recent-map.js';
  * pushes out one-off visitors, never the address that keeps asking (its limit is not lifted).
  */
 export class RateLimiter {
-  /** In order of last use (see setRecent). */
-  private buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: RecentMap<string, { tokens: number; at: number }>;
 
   constructor(
     private readonly rate: number,
     private readonly now: () => number = Date.now,
-    private readonly capacity = 100_000,
-  ) {}
+    capacity = 100_000,
+  ) {
+    this.buckets = new RecentMap(capacity);
+  }
 
   /** 0 when allowed (and a token is taken), else the seconds to wait. */
   take(name: string): number {
     const now = this.now();
     const burst = this.rate * 2;
-    const b = this.buckets.get(name) ?? { tokens: burst, at: now };
-    setRecent(this.buckets, name, b, this.capacity);
+    let b = this.buckets.get(name);
+    if (!b) {
+      b = { tokens: burst, at: now };
+      this.buckets.set(name, b);
+    }
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * this.rate);
     b.at = now;
     if (b.tokens < 1) return Math.max(1, Math.ceil((1 - b.tokens) / this.rate));

@@ -1,5 +1,5 @@
 import Bowser from 'bowser';
-import { setRecent } from '../recent-map.js';
+import { RecentMap } from '../recent-map.js';
 
 export interface Agent {
   os: string | null;
@@ -10,14 +10,16 @@ export interface Agent {
 
 /** Recently seen User-Agents, least recently used out first: a flood of new ones (each parse costs
  * tens of µs) does not push out the few that most requests carry. */
-const cache = new Map<string, Agent>();
-const CACHE_MAX = 2000;
+const cache = new RecentMap<string, Agent>(2000);
 
 /** Step 4a: the User-Agent becomes coarse os/browser/device, then the raw string is dropped. */
 export function parseUserAgent(ua: string | undefined): Agent {
   if (!ua) return { os: null, osVersion: null, browser: null, device: null };
-  const agent = cache.get(ua) ?? parsed(ua);
-  setRecent(cache, ua, agent, CACHE_MAX);
+  let agent = cache.get(ua);
+  if (!agent) {
+    agent = parsed(ua);
+    cache.set(ua, agent);
+  }
   return agent;
 }
 
