@@ -2,37 +2,51 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 
 /**
- * Reads a request body up to `limit` bytes; a larger body is refused with 413 before it is buffered.
- * Plain stream events, not an async iterator: this runs for every ingest request.
+ * Reads a request body up to `limit` bytes, then calls `done` once: with the body, or with an
+ * HttpError (413 for a larger body, refused before it is buffered; 400 for one cut off). Plain
+ * stream events and a callback, no promise: this runs for every ingest request.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
+export function collectBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (err: HttpError | null, body?: Buffer) => void,
+): void {
+  if (Number(req.headers['content-length']) > limit) {
     req.resume();
-    return Promise.reject(new HttpError(413, `body is larger than ${limit} bytes`));
+    done(new HttpError(413, `body is larger than ${limit} bytes`));
+    return;
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume();
-        reject(new HttpError(413, `body is larger than ${limit} bytes`));
-      } else chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    // A client that goes away mid-body ('aborted', or a close before the end): its fault, not ours;
-    // nothing to answer, but nothing may wait forever either.
-    const cutOff = () => reject(new HttpError(400, 'the body was cut off'));
-    req.once('error', cutOff);
-    req.once('close', () => {
-      if (!req.complete) cutOff();
-    });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (err: HttpError | null, body?: Buffer) => {
+    if (settled) return;
+    settled = true;
+    done(err, body);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      req.off('data', onData);
+      req.resume();
+      settle(new HttpError(413, `body is larger than ${limit} bytes`));
+    } else chunks.push(chunk);
+  };
+  req.on('data', onData);
+  req.once('end', () => settle(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+  // A client that goes away mid-body: its fault, not ours; nothing to answer, but nothing may wait
+  // forever either. 'close' comes after an abort or an error too (and an 'error' listener would
+  // only make the request emit errors it otherwise keeps to itself).
+  req.once('close', () => {
+    if (!req.complete) settle(new HttpError(400, 'the body was cut off'));
   });
 }
+
+/** `collectBody` as a promise (for the routes that are not on the hot path). */
+export const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
+  new Promise((resolve, reject) =>
+    collectBody(req, limit, (err, body) => (err ? reject(err) : resolve(body as Buffer))),
+  );
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

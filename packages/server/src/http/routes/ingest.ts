@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { IngestPipeline } from '../../ingest/pipeline.js';
+import type { IngestPipeline, IngestRequest } from '../../ingest/pipeline.js';
 import type { RateLimiter } from '../../ingest/rate-limit.js';
 import type { Services } from '../../services.js';
-import { parseJson, readBody } from '../body.js';
+import { collectBody, parseJson } from '../body.js';
 import { clientAddress } from '../client.js';
 import { HttpError } from '../errors.js';
 import { type Router, SECURITY_HEADERS, sendError, sendJson } from '../router.js';
@@ -36,51 +36,67 @@ export function registerIngestRoutes(
   ingest: IngestPipeline,
   limits: { perAddress: RateLimiter; perApp: RateLimiter },
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
-  /** One batch; `query` is the request's query string, when it has one (`?app=<key>`). */
-  async function receive(req: IncomingMessage, query: string | null) {
+  const headers = { ...SECURITY_HEADERS, ...ANSWER };
+
+  /**
+   * Receives one batch and answers it, its error too, whichever way it came in; `query` is the
+   * request's query string, when it has one (`?app=<key>`). Callbacks, not async steps: every await
+   * is another turn of the microtask queue, and this runs for every batch.
+   */
+  function answer(req: IncomingMessage, res: ServerResponse, query: string | null): void {
+    const fail = (err: unknown) => {
+      try {
+        sendError(res, err, headers);
+      } catch {
+        res.destroy();
+      }
+    };
     const type = String(req.headers['content-type'] ?? 'text/plain')
       .split(';')[0]
       ?.trim()
       .toLowerCase();
-    if (type !== 'application/json' && type !== 'text/plain')
-      throw new HttpError(415, 'send the batch as application/json or text/plain');
+    if (type !== 'application/json' && type !== 'text/plain') {
+      fail(new HttpError(415, 'send the batch as application/json or text/plain'));
+      return;
+    }
     const address = clientAddress(req, s.config.trustProxy);
     const wait = limits.perAddress.take(address);
-    if (wait)
-      throw new HttpError(429, 'too many requests from this address', { 'retry-after': String(wait) });
-    const body = parseJson(await readBody(req, s.config.maxBody));
-    const keyFromQuery = query ? new URLSearchParams(query).get('app') : null;
-    const key = (body as { app?: unknown })?.app ?? keyFromQuery;
-    if (typeof key === 'string') {
-      const appWait = limits.perApp.take(key);
-      if (appWait)
-        throw new HttpError(429, 'too many requests for this app', { 'retry-after': String(appWait) });
+    if (wait) {
+      fail(new HttpError(429, 'too many requests from this address', { 'retry-after': String(wait) }));
+      return;
     }
-    const result = await ingest.ingest({
-      body,
-      keyFromQuery,
-      address,
-      userAgent: String(req.headers['user-agent'] ?? ''),
+    collectBody(req, s.config.maxBody, (err, bytes) => {
+      if (err) return fail(err);
+      let request: IngestRequest;
+      try {
+        const body = parseJson(bytes as Buffer);
+        const keyFromQuery = query ? new URLSearchParams(query).get('app') : null;
+        const key = (body as { app?: unknown })?.app ?? keyFromQuery;
+        if (typeof key === 'string') {
+          const appWait = limits.perApp.take(key);
+          if (appWait)
+            throw new HttpError(429, 'too many requests for this app', { 'retry-after': String(appWait) });
+        }
+        request = { body, keyFromQuery, address, userAgent: String(req.headers['user-agent'] ?? '') };
+      } catch (e) {
+        return fail(e);
+      }
+      ingest
+        .ingest(request)
+        .then(
+          (result) => sendJson(res, 200, { accepted: result.accepted, rejected: result.rejected }, headers),
+          fail,
+        )
+        .catch(() => res.destroy());
     });
-    return { accepted: result.accepted, rejected: result.rejected };
   }
-
-  const headers = { ...SECURITY_HEADERS, ...ANSWER };
-  /** Receives one batch and answers it, its error too, whichever way it came in. */
-  const answer = (req: IncomingMessage, res: ServerResponse, query: string | null) =>
-    receive(req, query)
-      .then(
-        (result) => sendJson(res, 200, result, headers),
-        (err) => sendError(res, err, headers),
-      )
-      .catch(() => res.destroy());
 
   router.add('OPTIONS', PATH, 'open', ({ res }) => {
     res.writeHead(204, PREFLIGHT);
     res.end();
   });
   router.post(PATH, 'open', ({ req, res, url }) => {
-    void answer(req, res, url.search || null);
+    answer(req, res, url.search || null);
   });
 
   return (req, res) => {
@@ -91,7 +107,7 @@ export function registerIngestRoutes(
       (url.length > PATH.length && url[PATH.length] !== '?')
     )
       return false;
-    void answer(req, res, url.length > PATH.length ? url.slice(PATH.length) : null);
+    answer(req, res, url.length > PATH.length ? url.slice(PATH.length) : null);
     return true;
   };
 }
