@@ -116,6 +116,39 @@ describe('loading in the background', () => {
   });
 });
 
+describe('reading while events keep coming', () => {
+  it('a read waits for the rows acknowledged before it, not for a lull in ingest', async () => {
+    const dir = tempDir();
+    try {
+      const { db, loads } = await slowLoads(dir);
+      const store = await DuckDBEventStore.open(db, dir);
+      let acknowledged = 0;
+      let stop = false;
+      // A row every few milliseconds: every load (50 ms) ends with new rows waiting.
+      const ingest = (async () => {
+        for (let i = 0; !stop && i < 2000; i++) {
+          await store.append([row({ ts: i })]);
+          acknowledged++;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      const before = { acknowledged, loads: loads.started };
+      const [count] = await store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM events');
+      const loadsForRead = loads.started - before.loads;
+      stop = true;
+      await ingest;
+      expect(count?.n).toBeGreaterThanOrEqual(before.acknowledged);
+      expect(loadsForRead).toBeLessThanOrEqual(2);
+      await store.close();
+      db.writer.closeSync();
+      db.instance.closeSync();
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
 describe('loading and erasure at the same time', () => {
   it('an erasure that rotates the journal during a load loses no acknowledged row', async () => {
     const dir = tempDir();
