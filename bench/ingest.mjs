@@ -81,6 +81,36 @@ try {
     fixed.bare.push(await atFixedRate(bare));
     fixed.tally.push(await atFixedRate(tally));
   }
+  /**
+   * How long a dashboard's overview takes while single-event requests keep coming at the fixed rate:
+   * a read first loads what was acknowledged before it (up to a second of rows), never waits for a
+   * lull. Eleven reads, about half a second apart.
+   */
+  const readsDuringIngest = async () => {
+    const running = load({
+      url: `${tally.url}/api/v1/events`,
+      body: single,
+      duration,
+      connections: 64,
+      rate: FIXED_RATE,
+    });
+    const took = [];
+    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < 11; i++) {
+      await new Promise((r) => setTimeout(r, 300 + ((i * 37) % 200)));
+      const start = performance.now();
+      const res = await fetch(`${tally.url}/api/apps/${id}/overview`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await res.text();
+      if (!res.ok) throw new Error(`overview answered ${res.status}`);
+      took.push(performance.now() - start);
+    }
+    await running;
+    took.sort((a, b) => a - b);
+    return { medianMs: Math.round(median(took)), maxMs: Math.round(took[took.length - 1]) };
+  };
+  const overviewDuringIngest = await readsDuringIngest();
   const fixedMedian = (xs) => (xs.includes(null) ? null : Math.round(median(xs) * 10) / 10);
   // The round whose ratio is the median speaks for all (its loads are reported together).
   const { ref, refJson, one } = runs.find((r) => r.ratio === median(runs.map((x) => x.ratio)));
@@ -118,6 +148,7 @@ try {
       bare: fixedMedian(fixed.bare),
       tally: fixedMedian(fixed.tally),
     },
+    overviewDuringIngest: { requestsPerSecond: FIXED_RATE, ...overviewDuringIngest },
     batchedEventsPerSecond: batched.requests.average * 100,
     batchedTarget: 150_000,
     tallySingleP99ms: one.latency.p99,

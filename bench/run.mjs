@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 
 const only = process.argv[2];
-const suites = ['queries.mjs', 'ingest.mjs', 'recent-keys.mjs', 'node-sdk.mjs', 'browser.mjs', 'dashboard.mjs'];
+const suites = [
+  'queries.mjs',
+  'ingest.mjs',
+  'recent-keys.mjs',
+  'node-sdk.mjs',
+  'browser.mjs',
+  'dashboard.mjs',
+];
 let failed = 0;
 for (const file of suites) {
   if (only && !file.startsWith(only)) continue;
