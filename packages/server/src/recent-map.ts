@@ -29,6 +29,16 @@ export class RecentMap<K, V> {
     return kept;
   }
 
+  /** The value of `key`, made by `make` (and kept) when there is none. */
+  getOrMake(key: K, make: (key: K) => V): V {
+    let value = this.get(key);
+    if (value === undefined) {
+      value = make(key);
+      this.set(key, value);
+    }
+    return value;
+  }
+
   set(key: K, value: V): void {
     this.young.set(key, value);
     if (this.young.size < this.half) return;

@@ -34,4 +34,15 @@ describe('RecentMap', () => {
     m.delete('a');
     expect([m.get('a'), m.get('b')]).toEqual([undefined, undefined]);
   });
+
+  it('getOrMake makes a missing value once and keeps it', () => {
+    const m = new RecentMap<string, number>(10);
+    let made = 0;
+    const make = (key: string) => {
+      made++;
+      return key.length;
+    };
+    expect([m.getOrMake('abc', make), m.getOrMake('abc', make), m.getOrMake('de', make)]).toEqual([3, 3, 2]);
+    expect(made).toBe(2);
+  });
 });

@@ -21,14 +21,7 @@ export const keyedHash64 = (key: Buffer, text: string): bigint =>
  */
 export function remembered(fn: (text: string) => bigint, capacity: number): (text: string) => bigint {
   const known = new RecentMap<string, bigint>(capacity);
-  return (text) => {
-    let h = known.get(text);
-    if (h === undefined) {
-      h = fn(text);
-      known.set(text, h);
-    }
-    return h;
-  };
+  return (text) => known.getOrMake(text, fn);
 }
 
 const byKey = new WeakMap<Buffer, (text: string) => bigint>();

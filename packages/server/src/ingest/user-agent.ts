@@ -15,12 +15,7 @@ const cache = new RecentMap<string, Agent>(2000);
 /** Step 4a: the User-Agent becomes coarse os/browser/device, then the raw string is dropped. */
 export function parseUserAgent(ua: string | undefined): Agent {
   if (!ua) return { os: null, osVersion: null, browser: null, device: null };
-  let agent = cache.get(ua);
-  if (!agent) {
-    agent = parsed(ua);
-    cache.set(ua, agent);
-  }
-  return agent;
+  return cache.getOrMake(ua, parsed);
 }
 
 function parsed(ua: string): Agent {
