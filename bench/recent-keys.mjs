@@ -1,7 +1,8 @@
 // The bounded memories on the request path (rate limits per address and app, remembered hashes,
 // parsed User-Agents) keep the keys in use among many others. A busy key must cost about the same
-// among 50,000 other keys as alone (within the cache misses of a bigger table): a one-Map LRU that re-inserts a key on every use did not (V8
-// keeps deleted entries in the key's hash chain), 30-75 µs per request for a busy address.
+// among 50,000 other keys as alone, give or take a bigger table's cache misses. A one-Map LRU that
+// re-set a key on every use did not (V8 keeps deleted entries in the key's hash chain): 30-79 µs
+// per rate-limit take for a busy address.
 import { RateLimiter } from '../packages/server/dist/ingest/rate-limit.js';
 import { median, report } from './lib.mjs';
 
