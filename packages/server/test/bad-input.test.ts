@@ -241,6 +241,25 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts at most 100 different reasons per app, the rest together: made-up names grow neither memory nor the table', async () => {
+    const made = (from: number) =>
+      JSON.stringify({
+        app: key,
+        events: Array.from({ length: 70 }, (_, i) => ({ name: `made_up_${from + i}`, path: '/' })),
+      });
+    // Two flushes: the cap holds in memory between flushes and in the table across them.
+    for (const from of [0, 70]) {
+      expect((await raw(ingestUrl, made(from), { 'content-type': 'application/json' })).status).toBe(200);
+      await tally.ingest.flushRejections();
+    }
+    const counts = await tally.services.meta.rejections(appId);
+    expect(counts.length).toBeLessThanOrEqual(101);
+    const other = counts.find((c) => c.reason.startsWith('other reasons'));
+    const named = counts.filter((c) => c.reason.includes('made_up_')).length;
+    expect(named + (other?.count ?? 0)).toBeGreaterThanOrEqual(140); // every rejection counted
+    expect(other?.count).toBeGreaterThan(0);
+  });
+
   it('accepts the key in ?app= and text/plain bodies (no CORS preflight), stripping query and fragment from paths', async () => {
     const res = await raw(
       `${ingestUrl}?app=${key}`,
