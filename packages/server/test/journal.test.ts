@@ -90,12 +90,24 @@ async function slowLoads(dir: string) {
   return { db, loads };
 }
 
+/** Runs `test` on an event store over `slowLoads`, in a directory of its own; closes and removes both after. */
+async function onSlowStore(
+  test: (s: { store: DuckDBEventStore; loads: { started: number } }) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir();
+  try {
+    const { db, loads } = await slowLoads(dir);
+    const store = await DuckDBEventStore.open(db, dir);
+    await test({ store, loads });
+    await close({ db, store });
+  } finally {
+    cleanup(dir);
+  }
+}
+
 describe('loading in the background', () => {
-  it('rows acknowledged during a load wait for the next, not loaded back to back; a read sees them', async () => {
-    const dir = tempDir();
-    try {
-      const { db, loads } = await slowLoads(dir);
-      const store = await DuckDBEventStore.open(db, dir);
+  it('rows acknowledged during a load wait for the next, not loaded back to back; a read sees them', () =>
+    onSlowStore(async ({ store, loads }) => {
       // LOAD_ROWS rows start a load at once; one more row comes while it runs.
       await store.append(Array.from({ length: 20_000 }, (_, i) => row({ ts: i })));
       expect(loads.started).toBe(0); // the load starts by rotating the journal first
@@ -107,21 +119,12 @@ describe('loading in the background', () => {
       const [count] = await store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM events');
       expect(count?.n).toBe(20_001);
       expect(loads.started).toBe(2);
-      await store.close();
-      db.writer.closeSync();
-      db.instance.closeSync();
-    } finally {
-      cleanup(dir);
-    }
-  });
+    }));
 });
 
 describe('reading while events keep coming', () => {
-  it('a read waits for the rows acknowledged before it, not for a lull in ingest', async () => {
-    const dir = tempDir();
-    try {
-      const { db, loads } = await slowLoads(dir);
-      const store = await DuckDBEventStore.open(db, dir);
+  it('a read waits for the rows acknowledged before it, not for a lull in ingest', () =>
+    onSlowStore(async ({ store, loads }) => {
       let acknowledged = 0;
       let stop = false;
       // A row every few milliseconds: every load (50 ms) ends with new rows waiting.
@@ -140,13 +143,7 @@ describe('reading while events keep coming', () => {
       await ingest;
       expect(count?.n).toBeGreaterThanOrEqual(before.acknowledged);
       expect(loadsForRead).toBeLessThanOrEqual(2);
-      await store.close();
-      db.writer.closeSync();
-      db.instance.closeSync();
-    } finally {
-      cleanup(dir);
-    }
-  });
+    }));
 });
 
 describe('loading and erasure at the same time', () => {
