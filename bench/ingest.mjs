@@ -45,9 +45,9 @@ try {
   });
 
   /** A load, and the server's CPU time per request over it (all its threads, in µs). */
-  const measured = async (server, body, conns) => {
+  const measured = async (server, body, conns, newIds = false) => {
     const before = cpuMs(server.child.pid);
-    const r = await load({ url: `${server.url}/api/v1/events`, body, duration, connections: conns });
+    const r = await load({ url: `${server.url}/api/v1/events`, body, duration, connections: conns, newIds });
     const used = cpuMs(server.child.pid);
     const perRequest = before === null || used === null ? null : ((used - before) * 1000) / r.requests.total;
     return { ...r, cpuMicrosPerRequest: perRequest === null ? null : Math.round(perRequest) };
@@ -115,6 +115,21 @@ try {
   // The round whose ratio is the median speaks for all (its loads are reported together).
   const { ref, refJson, one } = runs.find((r) => r.ratio === median(runs.map((x) => x.ratio)));
   const batched = await measured(tally, batch, 32);
+  /**
+   * The same single-event requests, each of a new session of the same visitor: a client that
+   * rotates session ids, or a CLI run over and over under one machine id. Every request starts a
+   * visit, and the visitor's sessions pile up in memory (100,000 and more in one load).
+   */
+  const newSessions = await measured(
+    tally,
+    JSON.stringify({
+      app: key,
+      context: { ...context, session: '[<id>]' },
+      events: [{ name: 'pageview', path: '/bench' }],
+    }),
+    connections,
+    true,
+  );
   const ok = (r) => r['2xx'] / (r.requests.total || 1);
   // Every acknowledged event is stored: the overview counts them (its read loads what is waiting).
   const now = Date.now();
@@ -148,6 +163,11 @@ try {
       bare: fixedMedian(fixed.bare),
       tally: fixedMedian(fixed.tally),
     },
+    newSessionEachRequest: {
+      requestsPerSecond: newSessions.requests.average,
+      ratioToOneSession: newSessions.requests.average / one.requests.average,
+      share2xx: ok(newSessions),
+    },
     overviewDuringIngest: { requestsPerSecond: FIXED_RATE, ...overviewDuringIngest },
     batchedEventsPerSecond: batched.requests.average * 100,
     batchedTarget: 150_000,
@@ -156,7 +176,8 @@ try {
     share2xx: { single: ok(one), batched: ok(batched) },
     // Memory: the most each server held over the whole run (Tally: the loads above and the query).
     peakRssMb: { bare: peakRssMb(bare.child.pid), tally: peakRssMb(tally.child.pid) },
-    acknowledgedEvents: runs.reduce((n, r) => n + r.one['2xx'], 0) + batched['2xx'] * 100,
+    acknowledgedEvents:
+      runs.reduce((n, r) => n + r.one['2xx'], 0) + batched['2xx'] * 100 + newSessions['2xx'],
     storedEvents: overview.events,
   });
 } finally {

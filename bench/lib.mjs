@@ -20,6 +20,9 @@ export const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+let lastId = 0;
+const withNewIds = (body) => body.replaceAll('[<id>]', () => `id-${++lastId}`);
+
 /** Runs autocannon against 127.0.0.1 only, for a bounded time. */
 export function load({
   url,
@@ -28,13 +31,26 @@ export function load({
   duration = 8,
   rate,
   headers = { 'content-type': 'application/json' },
+  // Each `[<id>]` in the body becomes a new id on every request.
+  newIds = false,
 }) {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url))
     throw new Error('benchmarks only target 127.0.0.1');
   return new Promise((resolve, reject) => {
     const fixed = rate ? { overallRate: rate } : {};
     autocannon(
-      { url, method: 'POST', body, headers, connections, duration, pipelining: 1, ...fixed },
+      {
+        url,
+        method: 'POST',
+        body,
+        headers,
+        connections,
+        duration,
+        pipelining: 1,
+        ...fixed,
+        // autocannon's own idReplacement counts every id as 27 characters in Content-Length
+        ...(newIds ? { requests: [{ setupRequest: (req) => ({ ...req, body: withNewIds(body) }) }] } : {}),
+      },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
