@@ -21,4 +21,15 @@ describe('visits in memory', () => {
     expect(another).not.toBe(first[0]);
     expect(await visits.assign(1, 42n, 200_000n, [now + 1000])).toEqual([another]);
   }, 20_000);
+
+  it('holds a bounded number of sessions: a flood of new ones pushes out the first seen, and the latest go on', async () => {
+    const now = Date.UTC(2026, 10, 24, 12);
+    const visits = new Sessionizer(empty, () => now, 100);
+    const ids: bigint[] = [];
+    for (let session = 0n; session < 1000n; session++)
+      ids.push(...(await visits.assign(1, 7n, session, [now])));
+    expect(visits.size).toBeLessThanOrEqual(100);
+    expect(await visits.assign(1, 7n, 999n, [now + 1000])).toEqual([ids[999]]); // still in memory
+    expect(await visits.assign(1, 7n, 0n, [now + 1000])).not.toEqual([ids[0]]); // gone: a new visit
+  });
 });

@@ -4,6 +4,14 @@ import type { EventStore, VisitState } from '../store/types.js';
 export const VISIT_GAP_MS = 30 * 60_000;
 /** Visits idle this long (by event time and by arrival) leave memory; later events look them up. */
 const KEEP_MS = 60 * 60_000;
+/**
+ * At most this many sessions' visits in memory (about 300 bytes each). Without a bound, one app key
+ * (public in a web page) sending a new session id with each batch, at the default 5,000 batches a
+ * second, would hold 18 million visits an hour. Past it the sessions seen first go, a tenth at a
+ * time (so the Map is not walked again for every new one); an event of such a session later starts
+ * a new visit: a split visit under a flood, instead of running out of memory.
+ */
+const MAX_SESSIONS = 500_000;
 
 interface LiveVisit extends VisitState {
   touched: number;
@@ -38,6 +46,7 @@ export class Sessionizer {
   constructor(
     private readonly store: EventStore,
     private readonly now: () => number,
+    private readonly maxSessions = MAX_SESSIONS,
   ) {}
 
   /** Reloads the visits that may still continue (call once at startup). */
@@ -60,8 +69,17 @@ export class Sessionizer {
     this.oldestSince = Math.min(this.oldestSince, v.since);
     const key = keyOf(v.appId, v.visitor, v.session);
     const list = this.live.get(key);
-    if (!list) this.live.set(key, [v]);
-    else if (!list.some((x) => x.visit === v.visit)) list.push(v);
+    if (list) {
+      if (!list.some((x) => x.visit === v.visit)) list.push(v);
+      return;
+    }
+    this.live.set(key, [v]);
+    if (this.live.size <= this.maxSessions) return;
+    const keep = Math.floor(this.maxSessions * 0.9);
+    for (const first of this.live.keys()) {
+      if (this.live.size <= keep) break;
+      this.live.delete(first);
+    }
   }
 
   /** True when this visitor has a visit in memory that an event at `ts` would continue. */
