@@ -8,7 +8,8 @@
 export const MAX_REASONS = 100;
 export const OTHER_REASONS = `other reasons (more than ${MAX_REASONS} different ones)`;
 
-/** What to count `reason` as, given the reasons counted so far (a Map's or a Set's keys). */
-export function countedAs(reason: string, counted: { has(reason: string): boolean; size: number }): string {
-  return counted.has(reason) || counted.size < MAX_REASONS ? reason : OTHER_REASONS;
+/** Adds `n` to `reason`'s count in `counts`, or to OTHER_REASONS once it holds MAX_REASONS others. */
+export function countRejection(counts: Map<string, number>, reason: string, n = 1): void {
+  const as = counts.has(reason) || counts.size < MAX_REASONS ? reason : OTHER_REASONS;
+  counts.set(as, (counts.get(as) ?? 0) + n);
 }

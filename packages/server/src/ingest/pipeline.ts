@@ -1,6 +1,6 @@
 import type { AppRegistry } from '../apps.js';
 import type { Config } from '../config.js';
-import { countedAs } from '../rejections.js';
+import { countRejection } from '../rejections.js';
 import type { EventStore, MetaStore } from '../store/types.js';
 import { authenticateApp } from './authenticate.js';
 import { hash64, remembered } from './hash.js';
@@ -94,10 +94,7 @@ export class IngestPipeline {
   private countRejected(appId: number, rejected: Rejection[]): void {
     if (!rejected.length) return;
     const counts = this.rejectionCounts.get(appId) ?? new Map<string, number>();
-    for (const r of rejected) {
-      const reason = countedAs(r.reason, counts);
-      counts.set(reason, (counts.get(reason) ?? 0) + 1);
-    }
+    for (const r of rejected) countRejection(counts, r.reason);
     this.rejectionCounts.set(appId, counts);
   }
 

@@ -20,11 +20,7 @@ export class RateLimiter {
   take(name: string): number {
     const now = this.now();
     const burst = this.rate * 2;
-    let b = this.buckets.get(name);
-    if (!b) {
-      b = { tokens: burst, at: now };
-      this.buckets.set(name, b);
-    }
+    const b = this.buckets.getOrMake(name, () => ({ tokens: burst, at: now }));
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * this.rate);
     b.at = now;
     if (b.tokens < 1) return Math.max(1, Math.ceil((1 - b.tokens) / this.rate));

@@ -1,5 +1,5 @@
 import type { Contract } from '@tally/contract';
-import { countedAs } from '../../rejections.js';
+import { countRejection } from '../../rejections.js';
 import { serial } from '../serial.js';
 import type { AppRecord, MetaStore } from '../types.js';
 import { type Db, readAll, readFresh } from './db.js';
@@ -100,18 +100,14 @@ export class DuckDBMetaStore implements MetaStore {
   }
 
   async countRejections(appId: number, counts: Map<string, number>): Promise<void> {
-    const counted = new Set(
-      (await this.all<{ reason: string }>('SELECT reason FROM rejections WHERE app_id = $1', [appId])).map(
-        (r) => r.reason,
-      ),
-    );
-    const merged = new Map<string, number>();
-    for (const [given, n] of counts) {
-      const reason = countedAs(given, counted);
-      counted.add(reason);
-      merged.set(reason, (merged.get(reason) ?? 0) + n);
-    }
+    // The reasons in the table count towards the cap too: they start at 0 and are written only if added to.
+    const stored = await this.all<{ reason: string }>('SELECT reason FROM rejections WHERE app_id = $1', [
+      appId,
+    ]);
+    const merged = new Map(stored.map((r) => [r.reason, 0]));
+    for (const [reason, n] of counts) countRejection(merged, reason, n);
     for (const [reason, n] of merged) {
+      if (n === 0) continue;
       await this.run(
         `INSERT INTO rejections VALUES ($1, $2, $3)
          ON CONFLICT (app_id, reason) DO UPDATE SET count = count + EXCLUDED.count`,
