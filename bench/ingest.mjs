@@ -59,6 +59,9 @@ try {
     const one = await measured(tally, single, connections);
     runs.push({ ref, refJson, one, ratio: one.requests.average / ref.requests.average });
   }
+  /** Single-event requests at FIXED_RATE, a moderate rate the load tool keeps up with. */
+  const atFixedRateLoad = (server) =>
+    load({ url: `${server.url}/api/v1/events`, body: single, duration, connections: 64, rate: FIXED_RATE });
   /**
    * The request thread's CPU time per single-event request at a fixed, moderate rate: the load tool
    * then keeps up, so the figure is the server's own cost, steadier from run to run than saturated
@@ -66,13 +69,7 @@ try {
    */
   const atFixedRate = async (server) => {
     const before = mainThreadCpuMs(server.child.pid);
-    const r = await load({
-      url: `${server.url}/api/v1/events`,
-      body: single,
-      duration,
-      connections: 64,
-      rate: FIXED_RATE,
-    });
+    const r = await atFixedRateLoad(server);
     const after = mainThreadCpuMs(server.child.pid);
     return before === null || after === null ? null : ((after - before) * 1000) / r.requests.total;
   };
@@ -87,13 +84,7 @@ try {
    * lull. Eleven reads, about half a second apart.
    */
   const readsDuringIngest = async () => {
-    const running = load({
-      url: `${tally.url}/api/v1/events`,
-      body: single,
-      duration,
-      connections: 64,
-      rate: FIXED_RATE,
-    });
+    const running = atFixedRateLoad(tally);
     const took = [];
     await new Promise((r) => setTimeout(r, 1000));
     for (let i = 0; i < 11; i++) {
