@@ -310,7 +310,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
           events: [{ name: 'pageview', ts: Date.now(), path: '/' }],
         }),
       });
-      expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+      expect(res.status).toBe(204); // every event accepted
     }
     const { page, context } = await open('Realtime check');
     try {

@@ -70,6 +70,11 @@ describe('every kind of answer', () => {
     [
       'an accepted batch',
       () => ingest(JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }] })),
+      204,
+    ],
+    [
+      'a batch with a rejected event',
+      () => ingest(JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }, { name: 'nope' }] })),
       200,
     ],
     ['a malformed batch', () => ingest('{"app":'), 400],
@@ -77,7 +82,7 @@ describe('every kind of answer', () => {
       'a batch at the path with a trailing slash (the router’s way, not the direct one)',
       () =>
         ingest(JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }] }), '/api/v1/events/'),
-      200,
+      204,
     ],
     ['the preflight', () => fetch(`${tally.url}/api/v1/events`, { method: 'OPTIONS' }), 204],
     [
@@ -98,7 +103,13 @@ describe('every kind of answer', () => {
   });
 
   it('a batch’s answer can be read by the page that sent it, an error’s too', async () => {
-    const bodies = [JSON.stringify({ app: key, events: [] }), '{"app":', JSON.stringify({ app: 'nope' })];
+    const bodies = [
+      JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }] }),
+      JSON.stringify({ app: key, events: [{ name: 'nope' }] }),
+      JSON.stringify({ app: key, events: [] }),
+      '{"app":',
+      JSON.stringify({ app: 'nope' }),
+    ];
     // The direct way in and the router's (see registerIngestRoutes)
     for (const path of ['/api/v1/events', '/api/v1/events/', `/api/v1/events?app=${key}`])
       for (const body of bodies) {
