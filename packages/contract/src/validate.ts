@@ -137,7 +137,10 @@ export function validateContext(contract: Contract, raw: unknown): ValidatedCont
   if (!isObject(raw)) return { ok: false, reason: 'context must be an object' };
   const context: Record<string, unknown> = {};
   const dropped: string[] = [];
-  for (const [key, v] of Object.entries(raw)) {
+  // for…in, not Object.entries: no array per key on a path every batch takes
+  for (const key in raw) {
+    if (!Object.hasOwn(raw, key)) continue;
+    const v = raw[key];
     if (v === undefined || v === null) continue;
     if ((CONTEXT_STRINGS as readonly string[]).includes(key)) {
       if (typeof v !== 'string') return { ok: false, reason: `context.${key} must be a string` };

@@ -32,12 +32,13 @@ export function collectBody(
       settle(new HttpError(413, `body is larger than ${limit} bytes`));
     } else chunks.push(chunk);
   };
+  // `on`, not `once`: each comes at most once, and `once` would wrap and later unhook every listener.
   req.on('data', onData);
-  req.once('end', () => settle(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+  req.on('end', () => settle(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
   // A client that goes away mid-body: its fault, not ours; nothing to answer, but nothing may wait
   // forever either. 'close' comes after an abort or an error too (and an 'error' listener would
   // only make the request emit errors it otherwise keeps to itself).
-  req.once('close', () => {
+  req.on('close', () => {
     if (!req.complete) settle(new HttpError(400, 'the body was cut off'));
   });
 }

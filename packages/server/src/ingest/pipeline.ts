@@ -83,7 +83,8 @@ export class IngestPipeline {
       salts,
       sessions,
     );
-    const visits = await sessions.assign(app.id, visitor, session, timestamps);
+    const assigned = sessions.assign(app.id, visitor, session, timestamps);
+    const visits = Array.isArray(assigned) ? assigned : await assigned; // see Sessionizer.assign
     const rows = batch.events.map((e, i) =>
       toRow(app.id, e.event, ctx, agent, { visitor, visit: visits[i] as bigint, session }),
     );

@@ -97,22 +97,38 @@ export class Sessionizer {
     return best;
   }
 
-  /** Visit ids for events of one visitor, given in ascending `ts` order. */
-  async assign(
+  /**
+   * Visit ids for events of one visitor, given in ascending `ts` order. At once, unless a late event
+   * may belong to a visit that already left memory: then (a promise) after that visitor's visits are
+   * fetched from the store. Most batches need no fetch, and an await would cost each of them another
+   * turn of the microtask queue.
+   */
+  assign(
     appId: number,
     visitor: bigint,
     session: bigint | null,
     timestamps: number[],
-  ): Promise<bigint[]> {
+  ): bigint[] | Promise<bigint[]> {
     const now = this.now();
     const key = keyOf(appId, visitor, session);
     const oldest = timestamps[0];
-    // A late event may belong to a visit that already left memory: fetch that visitor's visits then.
-    if (oldest !== undefined && oldest < now - VISIT_GAP_MS && !this.find(this.live.get(key), oldest)) {
-      const last = timestamps[timestamps.length - 1] as number;
-      for (const v of await this.store.visitsNear(appId, visitor, oldest - VISIT_GAP_MS, last + VISIT_GAP_MS))
-        this.remember({ ...v, touched: now, since: Number.NEGATIVE_INFINITY });
-    }
+    if (oldest === undefined || oldest >= now - VISIT_GAP_MS || this.find(this.live.get(key), oldest))
+      return this.assignInMemory(key, appId, visitor, session, timestamps, now);
+    const last = timestamps[timestamps.length - 1] as number;
+    return this.store.visitsNear(appId, visitor, oldest - VISIT_GAP_MS, last + VISIT_GAP_MS).then((near) => {
+      for (const v of near) this.remember({ ...v, touched: now, since: Number.NEGATIVE_INFINITY });
+      return this.assignInMemory(key, appId, visitor, session, timestamps, now);
+    });
+  }
+
+  private assignInMemory(
+    key: string,
+    appId: number,
+    visitor: bigint,
+    session: bigint | null,
+    timestamps: number[],
+    now: number,
+  ): bigint[] {
     const ids: bigint[] = [];
     for (const ts of timestamps) {
       let v = this.find(this.live.get(key), ts);

@@ -90,7 +90,8 @@ export function encodeRows(rows: EventRow[]): string {
     if (!prev || !sameContext(prev, r)) context = JSON.stringify(contextOf(r)).slice(1, -1);
     prev = r;
     const session = r.session === null ? 'null' : `"${r.session}"`;
-    text += `[${JSON.stringify(r.appId)},${JSON.stringify(r.ts)},${JSON.stringify(r.name)},${JSON.stringify(r.path)},${JSON.stringify(r.durationMs)},"${r.visitor}","${r.visit}",${session},${context},${JSON.stringify(r.props)}]\n`;
+    // Integers and null print as JSON prints them; only strings need JSON.stringify's escaping.
+    text += `[${r.appId},${r.ts},${JSON.stringify(r.name)},${JSON.stringify(r.path)},${r.durationMs},"${r.visitor}","${r.visit}",${session},${context},${JSON.stringify(r.props)}]\n`;
   }
   return text;
 }
@@ -102,10 +103,21 @@ export interface PendingFile {
   skipLines: number;
 }
 
-interface Waiting {
-  text: string;
+/** The appends that will share the next write, and the one promise they all wait on. */
+interface Group {
+  texts: string[];
+  durable: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+function newGroup(): Group {
+  const group = { texts: [] } as unknown as Group;
+  group.durable = new Promise<void>((resolve, reject) => {
+    group.resolve = resolve;
+    group.reject = reject;
+  });
+  return group;
 }
 
 /**
@@ -120,7 +132,7 @@ export class Journal {
   private handle: FileHandle | null = null;
   private segment = 1;
   private size = 0;
-  private queue: Waiting[] = [];
+  private queue: Group | null = null;
   private syncing: Promise<void> | null = null;
   private rotation: Promise<unknown> = Promise.resolve();
   private swapping: { next: FileHandle; done: () => void } | null = null;
@@ -155,32 +167,34 @@ export class Journal {
     return { journal, pending };
   }
 
-  /** Resolves once these rows are durable. */
+  /**
+   * Resolves once these rows are durable. The appends of one group share one promise: a request
+   * costs no promise of its own here.
+   */
   append(rows: EventRow[]): Promise<void> {
-    const text = encodeRows(rows);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ text, resolve, reject });
-      if (!this.syncing) this.syncing = this.syncLoop();
-    });
+    const group = (this.queue ??= newGroup());
+    group.texts.push(encodeRows(rows));
+    if (!this.syncing) this.syncing = this.syncLoop();
+    return group.durable;
   }
 
   private async syncLoop(): Promise<void> {
-    while (this.queue.length) {
+    while (this.queue) {
       this.swap(); // a rotation waiting for a moment with no write in flight: this is one
       const group = this.queue;
-      this.queue = [];
+      this.queue = null;
       try {
         const handle = this.handle;
         if (!handle) throw new Error('journal is closed');
-        const chunk = Buffer.from(group.map((w) => w.text).join(''), 'utf8');
+        const chunk = Buffer.from(group.texts.join(''), 'utf8');
         // O_DSYNC: the write returns once the bytes are on disk, in one trip to the thread pool
         await handle.write(chunk, 0, chunk.length);
         this.size += chunk.length;
-        for (const w of group) w.resolve();
+        group.resolve();
       } catch (err) {
         // Nothing of a failed group was acknowledged: cut off whatever part of it reached the file.
         await this.handle?.truncate(this.size).catch(() => {});
-        for (const w of group) w.reject(err);
+        group.reject(err);
       }
     }
     this.swap();

@@ -17,6 +17,12 @@ const PREFLIGHT = {
 
 const PATH = '/api/v1/events';
 
+/** `application/json; charset=utf-8` → `application/json`. */
+function mediaType(header: string): string {
+  const semi = header.indexOf(';');
+  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+}
+
 /**
  * Browsers read the other CORS headers only on the preflight; this one, on a batch's answer (an
  * error's too), lets the page that sent it read it.
@@ -55,10 +61,7 @@ export function registerIngestRoutes(
         res.destroy();
       }
     };
-    const type = String(req.headers['content-type'] ?? 'text/plain')
-      .split(';')[0]
-      ?.trim()
-      .toLowerCase();
+    const type = mediaType(req.headers['content-type'] ?? 'text/plain');
     if (type !== 'application/json' && type !== 'text/plain') {
       fail(new HttpError(415, 'send the batch as application/json or text/plain'));
       return;
@@ -85,17 +88,18 @@ export function registerIngestRoutes(
       } catch (e) {
         return fail(e);
       }
-      ingest
-        .ingest(request)
-        .then((result) => {
+      ingest.ingest(request).then((result) => {
+        try {
           if (result.rejected.length)
             sendJson(res, 200, { accepted: result.accepted, rejected: result.rejected }, headers);
           else {
             res.writeHead(204, headers);
             res.end();
           }
-        }, fail)
-        .catch(() => res.destroy());
+        } catch {
+          res.destroy();
+        }
+      }, fail);
     });
   }
 
