@@ -1,4 +1,4 @@
-import { constants, mkdirSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { constants, mkdirSync, readdirSync, readFileSync, truncateSync, write } from 'node:fs';
 import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventRow } from './types.js';
@@ -24,6 +24,22 @@ const segmentsAmong = (names: string[]) =>
     .filter((s): s is string => !!s)
     .map(Number)
     .sort((a, b) => a - b);
+
+/**
+ * Writes all of `chunk` at the end of the file, durably (the file is O_DSYNC). The callback form of
+ * `write`: a promise-based FileHandle write costs the request thread about 4 µs more a trip to the
+ * thread pool (measured, 26-28 against 32-37 µs of CPU a write). A short write is an error: the
+ * caller cuts off what reached the file.
+ */
+const writeAll = (fd: number, chunk: Buffer) =>
+  new Promise<void>((resolve, reject) =>
+    write(fd, chunk, 0, chunk.length, null, (err, written) => {
+      if (err) reject(err);
+      else if (written !== chunk.length)
+        reject(new Error(`short journal write: ${written} of ${chunk.length} bytes`));
+      else resolve();
+    }),
+  );
 
 /** One row as a compact JSON array (bigints as strings): one line of the journal. */
 export function encodeRow(r: EventRow): string {
@@ -172,7 +188,8 @@ export class Journal {
    * costs no promise of its own here.
    */
   append(rows: EventRow[]): Promise<void> {
-    const group = (this.queue ??= newGroup());
+    if (!this.queue) this.queue = newGroup();
+    const group = this.queue;
     group.texts.push(encodeRows(rows));
     if (!this.syncing) this.syncing = this.syncLoop();
     return group.durable;
@@ -188,7 +205,7 @@ export class Journal {
         if (!handle) throw new Error('journal is closed');
         const chunk = Buffer.from(group.texts.join(''), 'utf8');
         // O_DSYNC: the write returns once the bytes are on disk, in one trip to the thread pool
-        await handle.write(chunk, 0, chunk.length);
+        await writeAll(handle.fd, chunk);
         this.size += chunk.length;
         group.resolve();
       } catch (err) {
