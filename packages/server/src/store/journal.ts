@@ -122,13 +122,14 @@ export interface PendingFile {
 /** The appends that will share the next write, and the one promise they all wait on. */
 interface Group {
   texts: string[];
+  rows: number;
   durable: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
 function newGroup(): Group {
-  const group = { texts: [] } as unknown as Group;
+  const group = { texts: [], rows: 0 } as unknown as Group;
   group.durable = new Promise<void>((resolve, reject) => {
     group.resolve = resolve;
     group.reject = reject;
@@ -152,6 +153,9 @@ export class Journal {
   private syncing: Promise<void> | null = null;
   private rotation: Promise<unknown> = Promise.resolve();
   private swapping: { next: FileHandle; done: () => void } | null = null;
+
+  /** Told of each group write's rows once they are durable, before any append of it resolves. */
+  onDurable: (rows: number) => void = () => {};
 
   private constructor(private readonly dir: string) {}
 
@@ -191,6 +195,7 @@ export class Journal {
     if (!this.queue) this.queue = newGroup();
     const group = this.queue;
     group.texts.push(encodeRows(rows));
+    group.rows += rows.length;
     if (!this.syncing) this.syncing = this.syncLoop();
     return group.durable;
   }
@@ -207,6 +212,7 @@ export class Journal {
         // O_DSYNC: the write returns once the bytes are on disk, in one trip to the thread pool
         await writeAll(handle.fd, chunk);
         this.size += chunk.length;
+        this.onDurable(group.rows);
         group.resolve();
       } catch (err) {
         // Nothing of a failed group was acknowledged: cut off whatever part of it reached the file.
