@@ -1,5 +1,6 @@
 // The reference: a bare node:http server that reads the body and answers 204. With `json` it answers
-// 200 with the JSON a collector sends for one accepted event, to show what that answer alone costs.
+// 200 with a small JSON body (`{accepted, rejected}`, as Tally answers a batch with a rejected event,
+// and as it answered every batch before it answered 204), to show what such an answer alone costs.
 import { createServer } from 'node:http';
 
 const json = process.argv[2] === 'json' ? JSON.stringify({ accepted: 1, rejected: [] }) : null;

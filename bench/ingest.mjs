@@ -138,7 +138,8 @@ try {
     ratio: one.requests.average / ref.requests.average,
     ratioTarget: 0.5,
     ratioPerRound: runs.map((r) => Math.round(r.ratio * 1000) / 1000),
-    // Context for the ratio: the same bare server answering 200 with the JSON Tally answers, and
+    // Context for the ratio: the same bare server answering 200 with a small JSON body (what Tally
+    // answers when it lists rejected events; a fully accepted batch gets 204 like the bare one), and
     // each server's CPU time per request (all threads; the load tool shares the machine).
     bareJsonRequestsPerSecond: refJson.requests.average,
     ratioToBareJson: one.requests.average / refJson.requests.average,
