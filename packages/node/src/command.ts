@@ -2,7 +2,7 @@ import { readConfig, type UserConfig, writeConfig } from './config.js';
 import type { Decision } from './consent.js';
 import { lastSent } from './history.js';
 import { fs } from './lazy.js';
-import { KEPT_NAMES, sentFileIn, spoolIn } from './paths.js';
+import { isCodeCacheFile, KEPT_NAMES, sentFileIn, spoolIn } from './paths.js';
 import { dropSpool } from './spool.js';
 
 interface CommandContext {
@@ -95,7 +95,7 @@ const KEPT: Array<[(name: string) => boolean, string]> = [
   ],
   [(n) => n === KEPT_NAMES.sent, 'the last payloads sent (above)'],
   [(n) => n === KEPT_NAMES.spool, 'batches waiting to be sent'],
-  [(n) => /^code-.*\.bin$/.test(n), "the SDK's compiled code, for a faster start (no data)"],
+  [isCodeCacheFile, "the SDK's compiled code, for a faster start (no data)"],
 ];
 
 function listFiles(dir: string): void {

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { builtin, fs } from './lazy.js';
+import { codeCacheName, codeCachePrefix, isCodeCacheFile } from './paths.js';
 import type { createCore } from './telemetry.js';
 
 /** Set by the build (build.mjs): a hash of the core file's content, so a cache never outlives its code. */
@@ -44,11 +45,7 @@ export const besideGate = (name: string) =>
 function load(cacheDir: string | null): LoadedCore {
   const { readFileSync } = fs();
   const file = besideGate(CORE_FILE);
-  // Per architecture and V8 version too: a machine that switches between Node versions keeps a cache
-  // for each instead of making one anew on every switch.
-  const cacheFile = cacheDir
-    ? join(cacheDir, `code-${CORE_ID}-${process.arch}-${process.versions.v8}.bin`)
-    : null;
+  const cacheFile = cacheDir ? join(cacheDir, codeCacheName(CORE_ID)) : null;
   const cached = cacheFile ? readCache(cacheFile) : undefined;
   const { Script } = builtin<typeof import('node:vm')>('node:vm');
   const script = new Script(
@@ -85,7 +82,7 @@ function writeCache(file: string, data: Buffer): void {
     renameSync(tmp, file);
     const dir = dirname(file);
     for (const name of readdirSync(dir))
-      if (/^code-[0-9a-f]+[-.]/.test(name) && !name.startsWith(`code-${CORE_ID}-`))
+      if (isCodeCacheFile(name) && !name.startsWith(codeCachePrefix(CORE_ID)))
         rmSync(join(dir, name), { force: true });
   } catch {
     // no cache: the next run compiles again

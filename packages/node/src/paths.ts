@@ -30,6 +30,16 @@ export const KEPT_NAMES = { settings: 'telemetry.json', spool: 'spool', sent: 's
 export const projectConfigFile = (app: string, projectDir: string) =>
   join(projectDir, `.${app}`, KEPT_NAMES.settings);
 
+/**
+ * The SDK's compiled-code cache of one core (see load-core.ts): per architecture and V8 version too,
+ * so a machine that switches between Node versions keeps a cache for each.
+ */
+export const codeCacheName = (coreId: string) =>
+  `${codeCachePrefix(coreId)}${process.arch}-${process.versions.v8}.bin`;
+export const codeCachePrefix = (coreId: string) => `code-${coreId}-`;
+/** A code cache of any core (older ones were `code-<id>.bin`), or a temporary file one is written through. */
+export const isCodeCacheFile = (name: string) => /^code-[0-9a-f]+[-.]/.test(name);
+
 export const userFileIn = (userDir: string) => join(userDir, KEPT_NAMES.settings);
 export const spoolIn = (userDir: string) => join(userDir, KEPT_NAMES.spool);
 export const sentFileIn = (userDir: string) => join(userDir, KEPT_NAMES.sent);
