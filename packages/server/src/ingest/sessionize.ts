@@ -131,12 +131,13 @@ export class Sessionizer {
   ): bigint[] {
     const ids: bigint[] = [];
     for (const ts of timestamps) {
-      let v = this.find(this.live.get(key), ts);
+      const sessionVisits = this.live.get(key);
+      let v = this.find(sessionVisits, ts);
       if (!v) {
         // Same visitor hash, same salt day: a new visit is as old as the session's others (a visit
         // of its visitor that a batch continued under yesterday's hash is of the same session).
         let since = now;
-        for (const x of this.live.get(key) ?? []) since = Math.min(since, x.since);
+        for (const x of sessionVisits ?? []) since = Math.min(since, x.since);
         v = { appId, visitor, visit: newVisitId(), session, first: ts, last: ts, touched: now, since };
         this.remember(v);
       }

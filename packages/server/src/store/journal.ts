@@ -129,12 +129,13 @@ interface Group {
 }
 
 function newGroup(): Group {
-  const group = { texts: [], rows: 0 } as unknown as Group;
-  group.durable = new Promise<void>((resolve, reject) => {
-    group.resolve = resolve;
-    group.reject = reject;
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const durable = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
-  return group;
+  return { texts: [], rows: 0, durable, resolve, reject };
 }
 
 /**

@@ -23,6 +23,15 @@ function mediaType(header: string): string {
   return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
 }
 
+/** Writes an answer; one that cannot be written (the client went away mid-way) ends the connection. */
+function respond(res: ServerResponse, send: () => void): void {
+  try {
+    send();
+  } catch {
+    res.destroy();
+  }
+}
+
 /**
  * Browsers read the other CORS headers only on the preflight; this one, on a batch's answer (an
  * error's too), lets the page that sent it read it.
@@ -54,13 +63,7 @@ export function registerIngestRoutes(
    * is another turn of the microtask queue, and this runs for every batch.
    */
   function answer(req: IncomingMessage, res: ServerResponse, query: string | null): void {
-    const fail = (err: unknown) => {
-      try {
-        sendError(res, err, headers);
-      } catch {
-        res.destroy();
-      }
-    };
+    const fail = (err: unknown) => respond(res, () => sendError(res, err, headers));
     const type = mediaType(req.headers['content-type'] ?? 'text/plain');
     if (type !== 'application/json' && type !== 'text/plain') {
       fail(new HttpError(415, 'send the batch as application/json or text/plain'));
@@ -88,18 +91,15 @@ export function registerIngestRoutes(
       } catch (e) {
         return fail(e);
       }
-      ingest.ingest(request).then((result) => {
-        try {
-          if (result.rejected.length)
-            sendJson(res, 200, { accepted: result.accepted, rejected: result.rejected }, headers);
-          else {
-            res.writeHead(204, headers);
-            res.end();
-          }
-        } catch {
-          res.destroy();
-        }
-      }, fail);
+      ingest.ingest(request).then(
+        (result) =>
+          respond(res, () => {
+            if (result.rejected.length)
+              sendJson(res, 200, { accepted: result.accepted, rejected: result.rejected }, headers);
+            else res.writeHead(204, headers).end();
+          }),
+        fail,
+      );
     });
   }
 
