@@ -122,6 +122,30 @@ describe('loading in the background', () => {
     }));
 });
 
+describe('when loading fails', () => {
+  it('past the unloaded-row limit, appends still resolve once durable; the rows load, once, when loading works again', async () => {
+    const dir = tempDir();
+    try {
+      const db = await openDb(dir);
+      const store = await DuckDBEventStore.open(db, dir, { maxUnloaded: 5 });
+      // Every load fails while the table is away: a real DuckDB error, not a stand-in.
+      await db.writer.run('ALTER TABLE events RENAME TO events_away');
+      const rows = Array.from({ length: 20 }, (_, i) => row({ ts: i + 1 }));
+      // Past 5 unloaded rows each append waits for a load, which fails: the rows are durable all the
+      // same, and a client told otherwise would send them again (counted twice).
+      for (const r of rows) await store.append([r]);
+      await db.writer.run('ALTER TABLE events_away RENAME TO events');
+      expect(await stored(store)).toEqual(expected(rows));
+      await close({ db, store });
+      const again = await open(dir);
+      expect(await stored(again.store)).toEqual(expected(rows));
+      await close(again);
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
 describe('reading while events keep coming', () => {
   it('a read waits for the rows acknowledged before it, not for a lull in ingest', () =>
     onSlowStore(async ({ store, loads }) => {

@@ -8,6 +8,7 @@ import { parseBatch } from './parse.js';
 import { toRow } from './rows.js';
 import type { Salts } from './salts.js';
 import type { Sessionizer } from './sessionize.js';
+import { storeFault } from './store-fault.js';
 import { parseUserAgent } from './user-agent.js';
 import { clockOffset, type Rejection, validateBatch } from './validate.js';
 import { visitorOf } from './visitor.js';
@@ -35,6 +36,7 @@ export interface IngestResult {
  */
 export class IngestPipeline {
   private rejectionCounts = new Map<number, Map<string, number>>();
+  private readonly unstored: (err: unknown) => Error;
 
   constructor(
     private readonly deps: {
@@ -46,7 +48,9 @@ export class IngestPipeline {
       sessions: Sessionizer;
       now: () => number;
     },
-  ) {}
+  ) {
+    this.unstored = storeFault(deps.now);
+  }
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const { config, apps, events, salts, sessions } = this.deps;
@@ -88,7 +92,11 @@ export class IngestPipeline {
     const rows = batch.events.map((e, i) =>
       toRow(app.id, e.event, ctx, agent, { visitor, visit: visits[i] as bigint, session }),
     );
-    await events.append(rows);
+    try {
+      await events.append(rows);
+    } catch (err) {
+      throw this.unstored(err);
+    }
     return { appId: app.id, accepted: rows.length, rejected: batch.rejected };
   }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PRLIMIT } from '../../../../test-support/system.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -8,9 +9,20 @@ export interface Running {
   url: string;
 }
 
-/** Starts the built `tally serve` as a real process on a free port and waits for its URL. */
-export function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+/**
+ * Starts the built `tally serve` as a real process on a free port and waits for its URL. With
+ * `maxFileBytes` it runs under prlimit: no file it writes may grow past that (as on a full disk).
+ */
+export function spawnServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  { maxFileBytes }: { maxFileBytes?: number } = {},
+): Promise<Running> {
+  const [command, args] =
+    maxFileBytes === undefined
+      ? [process.execPath, [CLI, 'serve']]
+      : [PRLIMIT, [`--fsize=${maxFileBytes}`, process.execPath, CLI, 'serve']];
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       TALLY_DATA_DIR: dataDir,
@@ -51,6 +63,15 @@ export function killHard(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
+  });
+}
+
+/** SIGTERM (a clean shutdown: DuckDB checkpoints) and wait until the process is gone. */
+export function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
   });
 }
 

@@ -15,7 +15,7 @@ import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
 const LOAD_ROWS = 20_000;
 const LOAD_DELAY_MS = 1_000;
 /** Appends wait for the loader beyond this many unloaded rows (so a read never waits on a long load). */
-const MAX_UNLOADED = 200_000;
+export const MAX_UNLOADED = 200_000;
 
 /**
  * Events in the DuckDB file, behind the journal. `append` resolves when the rows are durable in the
@@ -44,9 +44,14 @@ export class DuckDBEventStore implements EventStore {
   private constructor(
     private readonly db: Db,
     private readonly journal: Journal,
+    private readonly maxUnloaded: number,
   ) {}
 
-  static async open(db: Db, dataDir: string): Promise<DuckDBEventStore> {
+  static async open(
+    db: Db,
+    dataDir: string,
+    { maxUnloaded = MAX_UNLOADED }: { maxUnloaded?: number } = {},
+  ): Promise<DuckDBEventStore> {
     await db.writer.run(EVENT_DDL);
     await db.writer.run(JOURNAL_DDL);
     const [state] = await readAll<{ segment: number; pos: bigint }>(
@@ -56,7 +61,7 @@ export class DuckDBEventStore implements EventStore {
     );
     const from = { segment: state?.segment ?? 0, offset: Number(state?.pos ?? 0) };
     const { journal, pending } = await Journal.open(join(dataDir, 'journal'), from);
-    const store = new DuckDBEventStore(db, journal);
+    const store = new DuckDBEventStore(db, journal, maxUnloaded);
     journal.onDurable = (rows) => store.acknowledged(rows);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
     await store.load(pending, journal.currentSegment);
@@ -65,14 +70,16 @@ export class DuckDBEventStore implements EventStore {
   }
 
   /**
-   * Resolves once the rows are durable in the journal; past MAX_UNLOADED unloaded rows, once the
-   * loader has caught up as well. The count and the loader are seen to once per group write (see
-   * `acknowledged`), not in a step of every request's own.
+   * Resolves once the rows are durable in the journal; past `maxUnloaded` unloaded rows, once the
+   * loader has caught up as well, or failed: durable rows are acknowledged whatever becomes of the
+   * load (a failed load leaves them in the journal for the next), since a client told otherwise
+   * would send them again and they would be counted twice. The count and the loader are seen to
+   * once per group write (see `acknowledged`), not in a step of every request's own.
    */
   append(rows: EventRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     const durable = this.journal.append(rows);
-    return this.unloadedRows > MAX_UNLOADED ? durable.then(() => this.drain()) : durable;
+    return this.unloadedRows > this.maxUnloaded ? durable.then(() => this.drain().catch(() => {})) : durable;
   }
 
   /** A group write made these rows durable: they wait for a load now. */

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { skipWithout } from '../../../test-support/system.js';
+import { storeFault } from '../src/ingest/store-fault.js';
+import { cleanup, clock, tempDir } from './support/harness.js';
+import { CLI, killHard, login, type Running, spawnServer, stopServer } from './support/spawn.js';
+
+/**
+ * A store that cannot write: the server runs with a largest file size (prlimit), so its journal
+ * fills up as on a full disk, and writes fail for real (a short write, then EFBIG) on the real
+ * filesystem. A batch that cannot be made durable gets a clear 503, none of it is kept, the batches
+ * after it that fit are taken, and every acknowledged event is counted after a restart.
+ */
+describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot write (full disk)', () => {
+  const dir = tempDir();
+  let server: Running | null = null;
+  afterAll(async () => {
+    if (server) await killHard(server.child);
+    cleanup(dir);
+  });
+
+  const events = (n: number, tag: string) =>
+    Array.from({ length: n }, (_, i) => ({ name: 'pageview', path: `/${tag}/${i}` }));
+  const send = (url: string, key: string, batch: unknown[]) =>
+    fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app: key, events: batch }),
+    });
+
+  it('answers 503 with Retry-After, keeps nothing of the batch, takes the next one, loses nothing acknowledged', async () => {
+    server = await spawnServer(dir);
+    let token = await login(server.url);
+    const created = await fetch(`${server.url}/api/apps`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'full disk' }),
+    });
+    const app = (await created.json()) as { id: number; key: string };
+    await stopServer(server.child); // checkpointed: the limited server starts without writing DuckDB's WAL
+
+    // A journal segment may now grow to 4 KiB: one event's line (~200 bytes) fits, 60 do not.
+    server = await spawnServer(dir, {}, { maxFileBytes: 4096 });
+    expect((await send(server.url, app.key, events(1, 'first'))).status).toBe(204);
+
+    const full = await send(server.url, app.key, events(60, 'too-big'));
+    expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('5');
+    expect(full.headers.get('access-control-allow-origin')).toBe('*');
+    expect(((await full.json()) as { error: string }).error).toMatch(/could not be stored.*send it again/);
+
+    // What of the failed write reached the file was cut off: the segment has room again.
+    expect((await send(server.url, app.key, events(1, 'after'))).status).toBe(204);
+    await killHard(server.child);
+
+    server = await spawnServer(dir);
+    token = await login(server.url);
+    const res = await fetch(
+      `${server.url}/api/apps/${app.id}/pages?from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    const pages = (await res.json()) as { path: string }[];
+    expect(pages.map((p) => p.path).sort()).toEqual(['/after/0', '/first/0']);
+  });
+});
+
+describe('the log of failed writes', () => {
+  it('says a run of failures once every 10 seconds, with how many batches failed, not once per batch', () => {
+    const t = clock(0);
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const fault = storeFault(t.now);
+      const err = new Error('EFBIG');
+      for (let i = 0; i < 5; i++) expect(fault(err).status).toBe(503);
+      expect(log).toHaveBeenCalledTimes(1);
+      t.advance(9_999);
+      fault(err);
+      expect(log).toHaveBeenCalledTimes(1);
+      t.advance(1);
+      fault(err);
+      expect(log).toHaveBeenCalledTimes(2);
+      expect(String(log.mock.calls[1]?.[0])).toContain('could not store 6 batch(es)');
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
