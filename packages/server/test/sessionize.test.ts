@@ -32,4 +32,13 @@ describe('visits in memory', () => {
     expect(await visits.assign(1, 7n, 999n, [now + 1000])).toEqual([ids[999]]); // still in memory
     expect(await visits.assign(1, 7n, 0n, [now + 1000])).not.toEqual([ids[0]]); // gone: a new visit
   });
+
+  it('gives every new visit an id of its own, across many refills of the pool the ids are drawn from', async () => {
+    const now = Date.UTC(2026, 10, 24, 12);
+    const visits = new Sessionizer(empty, () => now);
+    const ids = new Set<bigint>();
+    for (let session = 0n; session < 5000n; session++)
+      for (const id of await visits.assign(1, 9n, session, [now])) ids.add(id);
+    expect(ids.size).toBe(5000); // 512 ids a refill: nearly 10 refills
+  });
 });
