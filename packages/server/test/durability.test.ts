@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, tempDir } from './support/harness.js';
-import { CLI, killHard, login, type Running, spawnServer } from './support/spawn.js';
+import { CLI, createApp, killHard, login, type Running, spawnServer } from './support/spawn.js';
 
 /**
  * An acknowledged event is never lost: concurrent clients send batches while the server is killed
@@ -28,12 +28,7 @@ describe.skipIf(!existsSync(CLI))('kill -9 under load', () => {
   it('loses no acknowledged event over 5 kills, and restarts by itself', async () => {
     server = await spawnServer(dir, { TALLY_RATE_PER_ADDRESS: '1000000', TALLY_RATE_PER_APP: '1000000' });
     let token = await login(server.url);
-    const created = await fetch(`${server.url}/api/apps`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'durability' }),
-    });
-    const app = (await created.json()) as { id: number; key: string };
+    const app = await createApp(server.url, token, 'durability');
     let acknowledged = 0;
     let sent = 0;
     for (let round = 0; round < 5; round++) {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { skipWithout } from '../../../test-support/system.js';
 import { storeFault } from '../src/ingest/store-fault.js';
 import { cleanup, clock, tempDir } from './support/harness.js';
-import { CLI, killHard, login, type Running, spawnServer, stopServer } from './support/spawn.js';
+import { CLI, createApp, killHard, login, type Running, spawnServer, stopServer } from './support/spawn.js';
 
 /**
  * A store that cannot write: the server runs with a largest file size (prlimit), so its journal
@@ -31,12 +31,7 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
   it('answers 503 with Retry-After, keeps nothing of the batch, takes the next one, loses nothing acknowledged', async () => {
     server = await spawnServer(dir);
     let token = await login(server.url);
-    const created = await fetch(`${server.url}/api/apps`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'full disk' }),
-    });
-    const app = (await created.json()) as { id: number; key: string };
+    const app = await createApp(server.url, token, 'full disk');
     await stopServer(server.child); // checkpointed: the limited server starts without writing DuckDB's WAL
 
     // A journal segment may now grow to 4 KiB: one event's line (~200 bytes) fits, 60 do not.

@@ -85,3 +85,18 @@ export async function login(url: string): Promise<string> {
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }
+
+/** Creates an app through the API; its id and ingest key. */
+export async function createApp(
+  url: string,
+  token: string,
+  name: string,
+): Promise<{ id: number; key: string }> {
+  const res = await fetch(`${url}/api/apps`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (!res.ok) throw new Error(`creating app failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; key: string };
+}
