@@ -1,9 +1,10 @@
 // Ingest throughput: single-event requests vs a bare node:http server (same load tool, same run),
-// and 100-event batches in events/s.
+// 100-event batches in events/s, and mixed traffic of many visitors.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMs, load, mainThreadCpuMs, median, peakRssMb, ROOT, report, startProcess } from './lib.mjs';
+import { mixedTraffic } from './mixed-traffic.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 6);
 // Rounds of bare, bare JSON and Tally in turn: one load's ratio swings by a third on a shared host,
@@ -15,27 +16,70 @@ const FIXED_RATE = 8000;
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
 const bare = await startProcess([join(ROOT, 'bench/bare-server.mjs')]);
 const bareJson = await startProcess([join(ROOT, 'bench/bare-server.mjs'), 'json']);
-const tally = await startProcess([join(ROOT, 'packages/server/dist/cli/main.js'), 'serve'], {
-  TALLY_DATA_DIR: dataDir,
+/** The bench's Tally: an admin to log in as, and rate limits far above any load here. */
+const TALLY_ENV = {
   TALLY_PORT: '0',
   TALLY_ADMIN_EMAIL: 'bench@example.com',
   TALLY_ADMIN_PASSWORD: 'bench-password',
   TALLY_RATE_PER_ADDRESS: '100000000',
   TALLY_RATE_PER_APP: '100000000',
+};
+const tally = await startProcess([join(ROOT, 'packages/server/dist/cli/main.js'), 'serve'], {
+  ...TALLY_ENV,
+  TALLY_DATA_DIR: dataDir,
 });
-try {
-  const login = await fetch(`${tally.url}/api/auth/login`, {
+/** Logs in as the bench's admin and creates an app: its id and key, and the token. */
+async function benchApp(url) {
+  const login = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
   });
   const { token } = await login.json();
-  const created = await fetch(`${tally.url}/api/apps`, {
+  const created = await fetch(`${url}/api/apps`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'bench' }),
   });
-  const { key, id } = await created.json();
+  return { token, ...(await created.json()) };
+}
+
+/**
+ * Mixed traffic (bench/mixed-traffic.mjs: many visitors, their own User-Agents and sessions, 1-4
+ * events a batch) on a server of its own that trusts one proxy hop for the visitors' addresses, so
+ * the single-event figures above run on a server configured as before. No target: it shows what a
+ * real day's batches cost, which the one-client loads do not (a new visit's id once cost 4 µs).
+ */
+async function mixedLoad() {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-bench-mixed-'));
+  const server = await startProcess([join(ROOT, 'packages/server/dist/cli/main.js'), 'serve'], {
+    ...TALLY_ENV,
+    TALLY_DATA_DIR: dir,
+    TALLY_TRUST_PROXY: '1',
+  });
+  try {
+    const { key } = await benchApp(server.url);
+    const variants = mixedTraffic(key);
+    const eventsPerBatch = variants.reduce((n, v) => n + v.events, 0) / variants.length;
+    const before = cpuMs(server.child.pid);
+    const r = await load({ url: `${server.url}/api/v1/events`, duration, connections, variants });
+    const used = cpuMs(server.child.pid);
+    return {
+      batchesPerSecond: Math.round(r.requests.average),
+      eventsPerSecond: Math.round(r.requests.average * eventsPerBatch),
+      cpuMicrosPerBatch:
+        before === null || used === null ? null : Math.round(((used - before) * 1000) / r.requests.total),
+      p99ms: r.latency.p99,
+      share2xx: r['2xx'] / (r.requests.total || 1),
+    };
+  } finally {
+    server.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  const { token, key, id } = await benchApp(tally.url);
   const context = { session: 's1', locale: 'en-US', screen: '1920x1080', appVersion: '1.0.0' };
   const single = JSON.stringify({ app: key, context, events: [{ name: 'pageview', path: '/bench' }] });
   const batch = JSON.stringify({
@@ -121,6 +165,7 @@ try {
     connections,
     true,
   );
+  const mixed = await mixedLoad();
   const ok = (r) => r['2xx'] / (r.requests.total || 1);
   // Every acknowledged event is stored: the overview counts them (its read loads what is waiting).
   const now = Date.now();
@@ -161,6 +206,7 @@ try {
       share2xx: ok(newSessions),
     },
     overviewDuringIngest: { requestsPerSecond: FIXED_RATE, ...overviewDuringIngest },
+    mixedTraffic: mixed,
     batchedEventsPerSecond: batched.requests.average * 100,
     batchedTarget: 150_000,
     tallySingleP99ms: one.latency.p99,

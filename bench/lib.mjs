@@ -23,6 +23,15 @@ export const median = (xs) => {
 let lastId = 0;
 const withNewIds = (body) => body.replaceAll('[<id>]', () => `id-${++lastId}`);
 
+/** A setupRequest that gives each request the next of `variants` (its body and headers). */
+const inTurn = (variants) => {
+  let next = 0;
+  return (req) => {
+    const v = variants[next++ % variants.length];
+    return { ...req, body: v.body, headers: v.headers }; // autocannon sets Content-Length
+  };
+};
+
 /** Runs autocannon against 127.0.0.1 only, for a bounded time. */
 export function load({
   url,
@@ -33,6 +42,8 @@ export function load({
   headers = { 'content-type': 'application/json' },
   // Each `[<id>]` in the body becomes a new id on every request.
   newIds = false,
+  // Requests ({body, headers}) to send in turn instead of `body` and `headers` every time.
+  variants,
 }) {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url))
     throw new Error('benchmarks only target 127.0.0.1');
@@ -50,6 +61,7 @@ export function load({
         ...fixed,
         // autocannon's own idReplacement counts every id as 27 characters in Content-Length
         ...(newIds ? { requests: [{ setupRequest: (req) => ({ ...req, body: withNewIds(body) }) }] } : {}),
+        ...(variants ? { requests: [{ setupRequest: inTurn(variants) }] } : {}),
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
