@@ -15,7 +15,7 @@ import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
 const LOAD_ROWS = 20_000;
 const LOAD_DELAY_MS = 1_000;
 /** Appends wait for the loader beyond this many unloaded rows (so a read never waits on a long load). */
-export const MAX_UNLOADED = 200_000;
+const MAX_UNLOADED = 200_000;
 
 /**
  * Events in the DuckDB file, behind the journal. `append` resolves when the rows are durable in the
