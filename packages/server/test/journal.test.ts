@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../src/store/duckdb/db.js';
 import { DuckDBEventStore } from '../src/store/duckdb/events.js';
 import { encodeRow, encodeRows } from '../src/store/journal.js';
-import type { EventRow } from '../src/store/types.js';
+import { type EventRow, StoreUnavailableError } from '../src/store/types.js';
 import { cleanup, tempDir } from './support/harness.js';
 import { eventRow } from './support/rows.js';
 
@@ -123,7 +123,7 @@ describe('loading in the background', () => {
 });
 
 describe('when loading fails', () => {
-  it('past the unloaded-row limit, appends still resolve once durable; the rows load, once, when loading works again', async () => {
+  it('past the unloaded-row limit, appends still resolve once durable, reads fail clearly; the rows load, once, when loading works again', async () => {
     const dir = tempDir();
     try {
       const db = await openDb(dir);
@@ -134,6 +134,10 @@ describe('when loading fails', () => {
       // Past 5 unloaded rows each append waits for a load, which fails: the rows are durable all the
       // same, and a client told otherwise would send them again (counted twice).
       for (const r of rows) await store.append([r]);
+      // A read meanwhile fails clearly (503 at the API), not with a count short of what was acknowledged.
+      await expect(store.all('SELECT count(*) AS n FROM events_away')).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
       await db.writer.run('ALTER TABLE events_away RENAME TO events');
       expect(await stored(store)).toEqual(expected(rows));
       await close({ db, store });

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { skipWithout } from '../../../test-support/system.js';
+import { sendError } from '../src/http/router.js';
 import { storeFault } from '../src/ingest/store-fault.js';
+import { StoreUnavailableError } from '../src/store/types.js';
 import { cleanup, clock, tempDir } from './support/harness.js';
 import { CLI, createApp, killHard, login, type Running, spawnServer, stopServer } from './support/spawn.js';
 
@@ -76,6 +80,29 @@ describe('the log of failed writes', () => {
       expect(log).toHaveBeenCalledTimes(2);
       expect(String(log.mock.calls[1]?.[0])).toContain('could not store 6 batch(es)');
     } finally {
+      log.mockRestore();
+    }
+  });
+});
+
+describe('a read the store cannot serve', () => {
+  it('is answered 503 with Retry-After and a message that names no file or database detail', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const cause = new Error(
+      'Could not write file "/var/lib/tally/tally.duckdb.wal": No space left on device',
+    );
+    const server = createServer((_req, res) => sendError(res, new StoreUnavailableError(cause)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      const { error } = (await res.json()) as { error: string };
+      expect(error).toMatch(/could not be loaded.*try again later/);
+      expect(error).not.toContain('tally.duckdb');
+      expect(log.mock.calls.flat()).toContain(cause); // the operator's log has the cause
+    } finally {
+      server.close();
       log.mockRestore();
     }
   });

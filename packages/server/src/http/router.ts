@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Role } from '../store/types.js';
+import { type Role, StoreUnavailableError } from '../store/types.js';
 import { parseJson, readBody } from './body.js';
 import { HttpError } from './errors.js';
 
@@ -76,7 +76,10 @@ export function sendError(res: ServerResponse, err: unknown, headers?: Record<st
   }
   if (err instanceof HttpError)
     sendJson(res, err.status, { error: err.message }, { ...headers, ...err.headers });
-  else {
+  else if (err instanceof StoreUnavailableError) {
+    console.error('tally: answered 503:', err.message, err.cause);
+    sendJson(res, 503, { error: err.message }, { ...headers, 'retry-after': '5' });
+  } else {
     console.error('tally: internal error', err);
     sendJson(res, 500, { error: 'internal error' }, headers);
   }

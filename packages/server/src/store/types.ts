@@ -36,6 +36,19 @@ export interface QueryScope {
   tz: string;
 }
 
+/**
+ * A read or erasure that could not run because the store could not take in the events acknowledged
+ * before it (a full disk, a failing database). Those events stay durable in the journal and load
+ * once the store can; until then such requests fail with this (503), not with a count that is short.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('recent events could not be loaded into the store; try again later (the server log says why)', {
+      cause,
+    });
+  }
+}
+
 /** Where events live: DuckDB embedded, ClickHouse scaled out. Append is durable when it resolves. */
 export interface EventStore {
   append(rows: EventRow[]): Promise<void>;

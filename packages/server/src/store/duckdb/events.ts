@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
-import type { EventRow, EventStore, VisitState } from '../types.js';
+import { type EventRow, type EventStore, StoreUnavailableError, type VisitState } from '../types.js';
 import { type Db, readAll, readFresh, runStarted } from './db.js';
 import { loadJournalSql } from './load.js';
 import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
@@ -171,13 +171,22 @@ export class DuckDBEventStore implements EventStore {
     });
   }
 
+  /** Loads what was acknowledged before a read or an erasure; a failed load makes it fail clearly. */
+  private async loaded(): Promise<void> {
+    try {
+      await this.drain();
+    } catch (err) {
+      throw new StoreUnavailableError(err);
+    }
+  }
+
   async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    await this.drain();
+    await this.loaded();
     return readFresh<T>(this.db, sql, params);
   }
 
   private async visits(where: string, params: unknown[]): Promise<VisitState[]> {
-    await this.drain();
+    await this.loaded();
     const rows = await readFresh<{
       app_id: number;
       visitor: bigint;
@@ -217,7 +226,7 @@ export class DuckDBEventStore implements EventStore {
   /** Deletes, then rewrites the journal without the deleted rows' segments (erasure means gone). */
   private async deleteWhere(where: string, params: unknown[]): Promise<number> {
     await this.journal.rotate();
-    await this.drain();
+    await this.loaded();
     const n = await this.exclusive(async () => {
       const [row] = await readAll<{ n: number }>(
         this.db,
