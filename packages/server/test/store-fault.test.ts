@@ -7,7 +7,16 @@ import { sendError } from '../src/http/router.js';
 import { storeFault } from '../src/ingest/store-fault.js';
 import { StoreUnavailableError } from '../src/store/types.js';
 import { cleanup, clock, tempDir } from './support/harness.js';
-import { CLI, createApp, killHard, login, type Running, spawnServer, stopServer } from './support/spawn.js';
+import {
+  CLI,
+  createApp,
+  killHard,
+  liftFileLimit,
+  login,
+  type Running,
+  spawnServer,
+  stopServer,
+} from './support/spawn.js';
 
 /**
  * A store that cannot write: the server runs with a largest file size (prlimit), so its journal
@@ -60,6 +69,64 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
     );
     const pages = (await res.json()) as { path: string }[];
     expect(pages.map((p) => p.path).sort()).toEqual(['/after/0', '/first/0']);
+  });
+
+  it('while DuckDB cannot write, a query gets 503; once there is room all recovers without a restart, nothing acknowledged lost', async () => {
+    const fresh = tempDir();
+    try {
+      server = await spawnServer(fresh);
+      const token = await login(server.url);
+      const app = await createApp(server.url, token, 'full disk 2');
+      await stopServer(server.child);
+      server = await spawnServer(fresh, {}, { maxFileBytes: 3000 });
+      const url = server.url;
+      const overviewOf = (base: string, bearer: string) =>
+        fetch(
+          `${base}/api/apps/${app.id}/overview?from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`,
+          {
+            headers: { authorization: `Bearer ${bearer}` },
+          },
+        );
+      const overview = () => overviewOf(url, token);
+      const count = async (res: Promise<Response>) =>
+        ((await (await res).json()) as { events: number }).events;
+      let acknowledged = 0;
+      let refused = 0;
+      let unreadable: Response | null = null;
+      // Rounds of single events, each round then read. The journal fills (503s) and each load adds to
+      // DuckDB's WAL, until a load cannot write it: that read gets 503.
+      for (let round = 0; round < 10 && !unreadable; round++) {
+        for (let i = 0; i < 20; i++) {
+          const res = await send(url, app.key, events(1, `r${round}-${i}`));
+          expect([204, 503]).toContain(res.status);
+          if (res.status === 204) acknowledged++;
+          else refused++;
+        }
+        const res = await overview();
+        expect([200, 503]).toContain(res.status);
+        if (res.status === 503) unreadable = res;
+        else await res.arrayBuffer();
+      }
+      expect(acknowledged).toBeGreaterThan(0);
+      expect(refused).toBeGreaterThan(0);
+      if (!unreadable) throw new Error('no read got 503: every load could still write DuckDB’s WAL');
+      expect(unreadable.headers.get('retry-after')).toBe('5');
+      expect(((await unreadable.json()) as { error: string }).error).toMatch(
+        /could not be loaded.*try again/,
+      );
+
+      // Space again (the soft limit lifted): the same process reads everything and takes batches.
+      liftFileLimit(server.child);
+      expect(await count(overview())).toBe(acknowledged);
+      expect((await send(url, app.key, events(2, 'after'))).status).toBe(204);
+      expect(await count(overview())).toBe(acknowledged + 2);
+
+      await killHard(server.child);
+      server = await spawnServer(fresh);
+      expect(await count(overviewOf(server.url, await login(server.url)))).toBe(acknowledged + 2);
+    } finally {
+      cleanup(fresh);
+    }
   });
 });
 

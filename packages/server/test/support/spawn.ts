@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PRLIMIT } from '../../../../test-support/system.js';
 
@@ -21,7 +21,8 @@ export function spawnServer(
   const [command, args] =
     maxFileBytes === undefined
       ? [process.execPath, [CLI, 'serve']]
-      : [PRLIMIT, [`--fsize=${maxFileBytes}`, process.execPath, CLI, 'serve']];
+      : // soft limit only: `liftFileLimit` can raise it again, as when disk space is freed
+        [PRLIMIT, [`--fsize=${maxFileBytes}:unlimited`, process.execPath, CLI, 'serve']];
   const child = spawn(command, args, {
     env: {
       ...process.env,
@@ -55,6 +56,11 @@ export function spawnServer(
       reject(new Error(`server exited with ${code}: ${out}`));
     });
   });
+}
+
+/** Lifts the file size limit of a server started with `maxFileBytes` (prlimit execs the server). */
+export function liftFileLimit(child: ChildProcess): void {
+  execFileSync(PRLIMIT, [`--pid=${child.pid}`, '--fsize=unlimited:unlimited']);
 }
 
 /** kill -9 and wait until the process is gone. */
