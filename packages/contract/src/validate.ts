@@ -6,6 +6,18 @@ export type Validated = { ok: true; event: WireEvent } | { ok: false; reason: st
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Text with no lone surrogate. JSON can carry one (a `"\ud800"` escape with no pair), JavaScript
+ * keeps it, but it is no Unicode text: strict JSON readers (the store's among them) refuse it, and
+ * a stored one would make every later read of the rows around it fail.
+ */
+const isText: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !/\p{Cs}/u.test(s); // browsers before isWellFormed (2023)
+
+const NOT_TEXT = 'is not valid Unicode text (a lone surrogate)';
+
 /** Removes query string and fragment: a path is where, never what was searched. */
 export function cleanPath(path: string): string {
   const cut = path.search(/[?#]/);
@@ -18,6 +30,7 @@ function checkProp(name: string, spec: PropSpec, v: unknown): string | null {
     case 'string':
       if (typeof v !== 'string') return `property ${name} must be a string`;
       if (v.length > maxLen) return `property ${name} is longer than ${maxLen} characters`;
+      if (!isText(v)) return `property ${name} ${NOT_TEXT}`;
       if (spec.enum && !spec.enum.includes(v))
         return `property ${name} must be one of ${spec.enum.join(', ')}`;
       return null;
@@ -37,6 +50,7 @@ function checkProp(name: string, spec: PropSpec, v: unknown): string | null {
       for (const item of v) {
         if (typeof item !== 'string') return `property ${name} must be a list of strings`;
         if (item.length > maxLen) return `property ${name} has an item longer than ${maxLen} characters`;
+        if (!isText(item)) return `property ${name} has an item that ${NOT_TEXT}`;
       }
       return null;
     }
@@ -67,6 +81,7 @@ export function validateEvent(contract: Contract, raw: unknown): Validated {
     if (typeof path !== 'string') return { ok: false, reason: 'path must be a string' };
     if (path.length > LIMITS.pathLength)
       return { ok: false, reason: `path is longer than ${LIMITS.pathLength}` };
+    if (!isText(path)) return { ok: false, reason: `path ${NOT_TEXT}` };
     event.path = cleanPath(path);
   }
   if ((name === 'pageview' || name === 'pageleave') && !event.path)
@@ -146,6 +161,7 @@ export function validateContext(contract: Contract, raw: unknown): ValidatedCont
       if (typeof v !== 'string') return { ok: false, reason: `context.${key} must be a string` };
       if (v.length > LIMITS.contextStringLength)
         return { ok: false, reason: `context.${key} is longer than ${LIMITS.contextStringLength}` };
+      if (!isText(v)) return { ok: false, reason: `context.${key} ${NOT_TEXT}` };
       if ((key === 'machine' || key === 'project') && !contract.identifiers[key]) {
         dropped.push(key);
         continue;

@@ -103,6 +103,31 @@ describe('validateEvent', () => {
   });
 });
 
+describe('text that is not Unicode', () => {
+  // A JSON "\ud800" escape with no pair parses to a lone surrogate: no text, and no strict JSON
+  // reader (the store's among them) takes it back.
+  const lone = 'a\ud800b';
+  it('is refused in a path, a string property, a list item and a context field; a surrogate pair is fine', () => {
+    const reasonOf = (r: { ok: boolean; reason?: string }) => (r.ok ? 'ok' : r.reason);
+    expect(reasonOf(validateEvent(contract, { name: 'pageview', path: `/${lone}` }))).toBe(
+      'path is not valid Unicode text (a lone surrogate)',
+    );
+    expect(
+      reasonOf(validateEvent(contract, { name: 'store_facts', props: { plan: 'pro', storeName: lone } })),
+    ).toBe('property storeName is not valid Unicode text (a lone surrogate)');
+    expect(
+      reasonOf(
+        validateEvent(contract, { name: 'store_facts', props: { plan: 'pro', currencies: ['\udc00'] } }),
+      ),
+    ).toBe('property currencies has an item that is not valid Unicode text (a lone surrogate)');
+    expect(reasonOf(validateContext(contract, { os: lone }))).toBe(
+      'context.os is not valid Unicode text (a lone surrogate)',
+    );
+    expect(reasonOf(validateEvent(contract, { name: 'pageview', path: '/\ud83d\ude00' }))).toBe('ok');
+    expect(reasonOf(validateContext(contract, { appVersion: '1.0 \ud83d\ude00' }))).toBe('ok');
+  });
+});
+
 describe('validateContext', () => {
   it('drops identifiers the contract does not allow, and names them', () => {
     const anonymous = defineContract({ app: 'x' });

@@ -1,5 +1,6 @@
 import type { BatchContext, WireEvent } from '@tally/contract';
 import type { EventRow } from '../store/types.js';
+import { wellFormedJson } from '../well-formed.js';
 import type { Agent } from './user-agent.js';
 
 /** Step 5: one stored row per accepted event; only coarse, declared fields remain. */
@@ -33,6 +34,6 @@ export function toRow(
     docker: ctx.docker ?? null,
     machine: ctx.machine ?? null,
     project: ctx.project ?? null,
-    props: e.props ? JSON.stringify(e.props) : null,
+    props: e.props ? wellFormedJson(e.props) : null,
   };
 }

@@ -1,6 +1,7 @@
 import { constants, mkdirSync, readdirSync, readFileSync, truncateSync, write } from 'node:fs';
 import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { wellFormedJson, wellFormedLines } from '../well-formed.js';
 import type { EventRow } from './types.js';
 
 /** Where loading stopped: a segment number and a byte offset in it. */
@@ -43,7 +44,7 @@ const writeAll = (fd: number, chunk: Buffer) =>
 
 /** One row as a compact JSON array (bigints as strings): one line of the journal. */
 export function encodeRow(r: EventRow): string {
-  return JSON.stringify([
+  return wellFormedJson([
     r.appId,
     r.ts,
     r.name,
@@ -109,7 +110,7 @@ export function encodeRows(rows: EventRow[]): string {
     // Integers and null print as JSON prints them; only strings need JSON.stringify's escaping.
     text += `[${r.appId},${r.ts},${JSON.stringify(r.name)},${JSON.stringify(r.path)},${r.durationMs},"${r.visitor}","${r.visit}",${session},${context},${JSON.stringify(r.props)}]\n`;
   }
-  return text;
+  return wellFormedLines(text); // no line DuckDB cannot read (see well-formed.ts)
 }
 
 /** A journal file to load, and how many of its first lines are in the store already. */
