@@ -12,6 +12,8 @@ const dayOf = (ms: number) => Math.floor(ms / DAY);
  */
 export class Salts {
   private salts = new Map<number, Buffer>();
+  /** The file lags the salts in memory (a save failed: a full disk); the next `current` saves. */
+  private unsaved = false;
   /** The answer for the day asked last (asked on every request; it changes once a day). */
   private last: { day: number; salts: ReturnType<Salts['current']> } | null = null;
   private readonly file: string;
@@ -30,7 +32,10 @@ export class Salts {
    */
   current(now: number): { today: Buffer; yesterday: Buffer | null; todayFrom: number } {
     const day = dayOf(now);
-    if (this.last?.day === day) return this.last.salts;
+    if (this.last?.day === day) {
+      if (this.unsaved) this.save();
+      return this.last.salts;
+    }
     let changed = false;
     for (const d of this.salts.keys()) {
       if (d < day - 1) {
@@ -50,17 +55,31 @@ export class Salts {
     return salts;
   }
 
+  /**
+   * Writes the salts (a new file in place of the old, never a half-written one). A failure (a full
+   * disk) stops no request: the salts work from memory, the save is tried again on the next request,
+   * and meanwhile only a restart would lose today's salt (visits would split at it, nothing more).
+   * A salt due for destruction leaves memory at once, and the file with the next save that succeeds.
+   */
   private save(): void {
     const out: Record<string, string> = {};
     for (const [d, s] of this.salts) out[d] = s.toString('hex');
     const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(out));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(out));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.file);
+      if (this.unsaved) console.error('tally: the visitor salts are saved again');
+      this.unsaved = false;
+    } catch (err) {
+      if (!this.unsaved)
+        console.error('tally: could not save the visitor salts (kept in memory, retried):', err);
+      this.unsaved = true;
     }
-    renameSync(tmp, this.file);
   }
 }

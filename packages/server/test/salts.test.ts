@@ -1,0 +1,29 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { Salts } from '../src/ingest/salts.js';
+import { cleanup, tempDir } from './support/harness.js';
+
+describe('visitor salts when the disk fails', () => {
+  it('a salt that cannot be saved still serves from memory, and is saved once it can be', async () => {
+    const dir = tempDir();
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const salts = new Salts(dir);
+      rmSync(dir, { recursive: true }); // every write now fails for real (ENOENT)
+      const now = Date.UTC(2026, 10, 24, 12);
+      const first = salts.current(now); // no throw: the request goes on
+      expect(salts.current(now + 1000).today).toEqual(first.today); // the same salt all day
+      expect(log).toHaveBeenCalledTimes(1); // said once, not per request
+      mkdirSync(dir);
+      salts.current(now + 2000); // room again: saved
+      const saved = JSON.parse(readFileSync(join(dir, 'salts.json'), 'utf8')) as Record<string, string>;
+      expect(Object.values(saved)).toEqual([first.today.toString('hex')]);
+      expect(existsSync(join(dir, 'salts.json.tmp'))).toBe(false);
+      expect(new Salts(dir).current(now + 3000).today).toEqual(first.today); // and a restart keeps it
+    } finally {
+      log.mockRestore();
+      cleanup(dir);
+    }
+  });
+});
