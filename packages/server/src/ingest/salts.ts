@@ -12,8 +12,8 @@ const dayOf = (ms: number) => Math.floor(ms / DAY);
  */
 export class Salts {
   private salts = new Map<number, Buffer>();
-  /** The file lags the salts in memory (a save failed: a full disk); the next `current` saves. */
-  private unsaved = false;
+  /** The file lags the salts in memory (a save failed: a full disk): saved again from this time on. */
+  private retryAt: number | null = null;
   /** The answer for the day asked last (asked on every request; it changes once a day). */
   private last: { day: number; salts: ReturnType<Salts['current']> } | null = null;
   private readonly file: string;
@@ -33,7 +33,7 @@ export class Salts {
   current(now: number): { today: Buffer; yesterday: Buffer | null; todayFrom: number } {
     const day = dayOf(now);
     if (this.last?.day === day) {
-      if (this.unsaved) this.save();
+      if (this.retryAt !== null && now >= this.retryAt) this.save(now);
       return this.last.salts;
     }
     let changed = false;
@@ -49,7 +49,7 @@ export class Salts {
       this.salts.set(day, today);
       changed = true;
     }
-    if (changed) this.save();
+    if (changed) this.save(now);
     const salts = { today, yesterday: this.salts.get(day - 1) ?? null, todayFrom: day * DAY };
     this.last = { day, salts };
     return salts;
@@ -57,11 +57,12 @@ export class Salts {
 
   /**
    * Writes the salts (a new file in place of the old, never a half-written one). A failure (a full
-   * disk) stops no request: the salts work from memory, the save is tried again on the next request,
-   * and meanwhile only a restart would lose today's salt (visits would split at it, nothing more).
+   * disk) stops no request: the salts work from memory, the save is tried again 10 seconds later (not
+   * on every request: these are synchronous writes), and meanwhile only a restart would lose today's
+   * salt (visits would split at it, nothing more).
    * A salt due for destruction leaves memory at once, and the file with the next save that succeeds.
    */
-  private save(): void {
+  private save(now: number): void {
     const out: Record<string, string> = {};
     for (const [d, s] of this.salts) out[d] = s.toString('hex');
     const tmp = `${this.file}.tmp`;
@@ -74,12 +75,12 @@ export class Salts {
         closeSync(fd);
       }
       renameSync(tmp, this.file);
-      if (this.unsaved) console.error('tally: the visitor salts are saved again');
-      this.unsaved = false;
+      if (this.retryAt !== null) console.error('tally: the visitor salts are saved again');
+      this.retryAt = null;
     } catch (err) {
-      if (!this.unsaved)
+      if (this.retryAt === null)
         console.error('tally: could not save the visitor salts (kept in memory, retried):', err);
-      this.unsaved = true;
+      this.retryAt = now + 10_000;
     }
   }
 }
