@@ -24,4 +24,14 @@ describe('LoginLimit', () => {
     expect(unlimited).toBe(0);
     expect(limit.size).toBeLessThanOrEqual(100);
   });
+
+  it('a clock stepped back an hour keeps a lock for the window, not for the window and the hour', () => {
+    let now = 3_600_000;
+    const limit = new LoginLimit(10, 15 * 60_000, () => now);
+    for (let i = 0; i < 10; i++) limit.fail(['1.2.3.4']);
+    now -= 3_600_000;
+    expect(limit.retryAfter(['1.2.3.4'])).toBe(15 * 60);
+    now += 15 * 60_000 + 1;
+    expect(limit.retryAfter(['1.2.3.4'])).toBe(0);
+  });
 });

@@ -28,4 +28,15 @@ describe('RateLimiter', () => {
     expect(limit.size).toBeLessThanOrEqual(100);
     expect(allowed).toBeLessThanOrEqual(5);
   });
+
+  it('a clock stepped back an hour shuts no one out: the bucket just does not refill for the step', () => {
+    let now = 3_600_000;
+    const limit = new RateLimiter(5, () => now);
+    for (let i = 0; i < 10; i++) limit.take('a'); // the burst spent
+    now -= 3_600_000; // NTP steps the clock back an hour
+    expect(limit.take('a')).toBe(1); // a second, as before the step, not an hour
+    now += 1000;
+    expect(limit.take('a')).toBe(0);
+    expect(limit.take('b')).toBe(0);
+  });
 });

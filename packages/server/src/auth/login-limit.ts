@@ -18,8 +18,11 @@ export class LoginLimit {
   }
 
   private recent(key: string): number[] {
-    const cutoff = this.now() - this.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff);
+    const now = this.now();
+    const cutoff = now - this.windowMs;
+    // A failure "after" now (the clock was stepped back) counts as now: it keeps a lock for the
+    // window, not for the window and the step.
+    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff).map((t) => Math.min(t, now));
     if (list.length) this.failures.set(key, list);
     else this.failures.delete(key);
     return list;

@@ -21,7 +21,9 @@ export class RateLimiter {
     const now = this.now();
     const burst = this.rate * 2;
     const b = this.buckets.getOrMake(name, () => ({ tokens: burst, at: now }));
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * this.rate);
+    // A clock stepped back (NTP, a VM resumed) refills nothing: negative time would otherwise take
+    // away an hour of tokens for an hour's step, and shut every known client out that long.
+    b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.rate);
     b.at = now;
     if (b.tokens < 1) return Math.max(1, Math.ceil((1 - b.tokens) / this.rate));
     b.tokens -= 1;
