@@ -195,6 +195,7 @@ describe('query API modules', () => {
     expect(q('from=10&to=5')).toThrow('from must be before to');
     expect(q('from=abc')).toThrow('ISO 8601');
     expect(q("tz=x';drop")).toThrow('IANA');
+    expect(q('tz=Not/AZone')).toThrow('unknown time zone Not/AZone'); // not ignored by the overview
     expect(q('filter=nocolon')).toThrow('dimension:value');
     expect(
       parseScope(1, new URLSearchParams('from=2026-01-01T00:00:00Z&to=1767312000000&filter=prop:a:b:c'))

@@ -74,7 +74,7 @@ describe.skipIf(!existsSync(CLI))('tally docs', () => {
 });
 
 describe('the server root', () => {
-  it('answers / with a page that says where things are, and unknown paths with a JSON 404', async () => {
+  it('answers / with a page that says where things are, and unknown paths and ids with a JSON 404', async () => {
     const { tally, stop } = await serveTally();
     try {
       const root = await fetch(`${tally.url}/`);
@@ -85,6 +85,14 @@ describe('the server root', () => {
       const missing = await fetch(`${tally.url}/api/nope`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toEqual({ error: 'not found' });
+      // An app id no INTEGER column holds is an id nothing has (it was a 500 from the database).
+      const auth = { headers: { authorization: `Bearer ${await tally.adminToken()}` } };
+      for (const path of [
+        '/api/apps/99999999999999999999999',
+        '/api/apps/99999999999999999999999/overview',
+        '/api/apps/2147483648/pages',
+      ])
+        expect((await fetch(`${tally.url}${path}`, auth)).status, path).toBe(404);
     } finally {
       await stop();
     }

@@ -2,6 +2,7 @@ import type { Contract } from '@tally/contract';
 import { HttpError } from '../http/errors.js';
 import type { QueryScope } from '../store/types.js';
 import { dimension } from './dimensions.js';
+import { offsetAt } from './timezone.js';
 
 const DAY = 86_400_000;
 const MAX_SPAN = 5 * 366 * DAY;
@@ -21,6 +22,7 @@ export function parseScope(appId: number, q: URLSearchParams, now = Date.now()):
   if (to - from > MAX_SPAN) throw new HttpError(400, 'the range may span at most 5 years');
   const tz = q.get('tz') || 'UTC';
   if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(tz)) throw new HttpError(400, 'tz must be an IANA time zone name');
+  offsetAt(tz, to); // an unknown zone is a 400 here, not ignored by the queries that need no offset
   const filters = q.getAll('filter').map((f) => {
     const i = f.indexOf(':', f.startsWith('prop:') ? 5 : 0);
     if (i <= 0) throw new HttpError(400, `filter must be dimension:value, got ${f}`);

@@ -1,13 +1,8 @@
 import { checkRole } from '../../auth/index.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
+import { idParam } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
-
-const id = (v: string | undefined) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new HttpError(404, 'not found');
-  return n;
-};
 
 /** Apps, users, API tokens, share links and erasure. Viewers may read; only owners change. */
 export function registerAdminRoutes(router: Router, s: Services): void {
@@ -34,14 +29,14 @@ export function registerAdminRoutes(router: Router, s: Services): void {
       throw new HttpError(401, 'not a share link');
     return appView(ctx, await s.apps.byId(ctx.principal.appId));
   });
-  router.get('/api/apps/:id', 'read', async (ctx) => appView(ctx, await s.apps.byId(id(ctx.params.id))));
+  router.get('/api/apps/:id', 'read', async (ctx) => appView(ctx, await s.apps.byId(idParam(ctx.params.id))));
   router.patch('/api/apps/:id', 'owner', async (ctx) => {
     const body = await ctx.json<Record<string, unknown>>();
     if (typeof body !== 'object' || body === null) throw new HttpError(400, 'body must be an object');
-    return appView(ctx, await s.apps.update(id(ctx.params.id), body));
+    return appView(ctx, await s.apps.update(idParam(ctx.params.id), body));
   });
   router.delete('/api/apps/:id', 'owner', async (ctx) => {
-    const appId = id(ctx.params.id);
+    const appId = idParam(ctx.params.id);
     await s.apps.byId(appId);
     const deleted = await s.events.deleteApp(appId);
     await s.auth.deleteSharesOf(appId);
@@ -49,10 +44,10 @@ export function registerAdminRoutes(router: Router, s: Services): void {
     return { deleted };
   });
   router.get('/api/apps/:id/rejections', 'read', async (ctx) =>
-    s.meta.rejections((await s.apps.byId(id(ctx.params.id))).id),
+    s.meta.rejections((await s.apps.byId(idParam(ctx.params.id))).id),
   );
   router.post('/api/apps/:id/erase', 'owner', async (ctx) => {
-    const app = await s.apps.byId(id(ctx.params.id));
+    const app = await s.apps.byId(idParam(ctx.params.id));
     const body = await ctx.json<{ machine?: unknown }>();
     if (typeof body?.machine !== 'string' || !body.machine || body.machine.length > 128)
       throw new HttpError(400, 'machine must be a machine id');
@@ -60,13 +55,13 @@ export function registerAdminRoutes(router: Router, s: Services): void {
   });
 
   router.get('/api/apps/:id/shares', 'owner', async (ctx) =>
-    s.auth.shares((await s.apps.byId(id(ctx.params.id))).id),
+    s.auth.shares((await s.apps.byId(idParam(ctx.params.id))).id),
   );
   router.post('/api/apps/:id/shares', 'owner', async (ctx) =>
-    s.auth.createShare((await s.apps.byId(id(ctx.params.id))).id),
+    s.auth.createShare((await s.apps.byId(idParam(ctx.params.id))).id),
   );
   router.delete('/api/apps/:id/shares/:shareId', 'owner', async (ctx) => {
-    await s.auth.deleteShare(id(ctx.params.id), id(ctx.params.shareId));
+    await s.auth.deleteShare(idParam(ctx.params.id), idParam(ctx.params.shareId));
     return { ok: true };
   });
 
@@ -81,7 +76,7 @@ export function registerAdminRoutes(router: Router, s: Services): void {
     return { id: user.id };
   });
   router.delete('/api/users/:id', 'owner', async (ctx) => {
-    await s.auth.deleteUser(id(ctx.params.id));
+    await s.auth.deleteUser(idParam(ctx.params.id));
     return { ok: true };
   });
 
@@ -94,7 +89,7 @@ export function registerAdminRoutes(router: Router, s: Services): void {
     return s.auth.createToken(ctx.principal?.userId as number, body?.name);
   });
   router.delete('/api/tokens/:id', 'user', async (ctx) => {
-    await s.auth.deleteToken(id(ctx.params.id), scope(ctx));
+    await s.auth.deleteToken(idParam(ctx.params.id), scope(ctx));
     return { ok: true };
   });
 }

@@ -9,12 +9,13 @@ import { realtime } from '../../queries/realtime.js';
 import { parseScope } from '../../queries/scope.js';
 import { timeseries } from '../../queries/timeseries.js';
 import type { Services } from '../../services.js';
+import { idParam } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
 
 /** The query API of API.md: every route reads one app's events in a range. */
 export function registerQueryRoutes(router: Router, s: Services): void {
   const scoped = async ({ params, url }: RequestContext) => {
-    const app = await s.apps.byId(Number(params.id));
+    const app = await s.apps.byId(idParam(params.id));
     return { app, scope: parseScope(app.id, url.searchParams) };
   };
   const limit = (url: URL) => Math.min(1000, Math.max(1, Number(url.searchParams.get('limit')) || 100));
@@ -38,7 +39,7 @@ export function registerQueryRoutes(router: Router, s: Services): void {
     return breakdown(s.events, scope, app.contract, dim, limit(ctx.url));
   });
   router.get('/api/apps/:id/realtime', 'read', async ({ params }) => {
-    const app = await s.apps.byId(Number(params.id));
+    const app = await s.apps.byId(idParam(params.id));
     return realtime(s.events, app.id);
   });
   router.get('/api/apps/:id/errors', 'read', async (ctx) => {
