@@ -1,4 +1,5 @@
 import { BUILTIN_EVENTS } from './builtin.js';
+import { contractProblem } from './shape.js';
 import type { Contract, ContractInput } from './types.js';
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_.:-]{0,63}$/;
@@ -8,6 +9,8 @@ const NAME = /^[a-zA-Z][a-zA-Z0-9_.:-]{0,63}$/;
 export function defineContract(input: ContractInput): Contract {
   if (!input || typeof input.app !== 'string' || !input.app.trim())
     throw new Error('contract: `app` is required');
+  const problem = contractProblem(input as unknown as Record<string, unknown>);
+  if (problem) throw new Error(problem);
   const events = { ...BUILTIN_EVENTS };
   for (const [name, spec] of Object.entries(input.events ?? {})) {
     if (!NAME.test(name)) throw new Error(`contract: event name ${JSON.stringify(name)} is not allowed`);

@@ -55,6 +55,38 @@ describe('defineContract', () => {
     ).toThrow('unknown type');
   });
 
+  it('refuses, with what is wrong, a contract whose JSON is not the shape its type promises', () => {
+    // An uploaded contract or a file read by `tally docs` is whatever JSON it is.
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ consent: 'maybe' }, '`consent` must be opt-in or opt-out'],
+      [{ identifiers: 'yes' }, '`identifiers` must be'],
+      [{ identifiers: { machine: 'yes' } }, '`identifiers` must be'],
+      [{ context: ['os', 'ip'] }, '`context` must list context fields'],
+      [{ events: [] }, '`events` must be an object'],
+      [{ pages: 'notarray' }, '`pages` must be a list of paths'],
+      [{ pages: ['/a', 1] }, '`pages` must be a list of paths'],
+      [{ neverCollected: 'files' }, '`neverCollected` must be a list of strings'],
+      [{ optOut: { settings: 'Settings' } }, '`optOut` must be'],
+      [{ purpose: 5 }, '`purpose` must be text'],
+      [{ events: { e: { description: 'd', props: [] } } }, 'event e: props must be an object'],
+      [{ events: { e: { description: 'd', when: 1 } } }, 'event e: when must be text'],
+    ];
+    const prop = (p: Record<string, unknown>) => ({
+      events: { e: { description: 'd', props: { p: { type: 'string', description: 'd', ...p } } } },
+    });
+    bad.push(
+      [prop({ maxLength: -5 }), 'property e.p: maxLength must be a whole number from 1'],
+      [prop({ maxItems: 1.5 }), 'property e.p: maxItems must be a whole number from 1'],
+      [prop({ enum: 'free' }), 'property e.p: enum must be a list of strings'],
+      [prop({ min: 'a' }), 'property e.p: min must be a number'],
+      [prop({ min: 5, max: 1 }), 'property e.p: min is above max'],
+      [prop({ privacy: 'secret' }), 'property e.p: privacy must be anonymous, pii or identifier'],
+      [prop({ required: 'yes' }), 'property e.p: required must be true or false'],
+    );
+    for (const [input, message] of bad)
+      expect(() => defineContract({ app: 'x', ...input } as never), JSON.stringify(input)).toThrow(message);
+  });
+
   it('is idempotent: a normalised contract defines the same contract', () => {
     expect(defineContract(contract)).toEqual(contract);
   });
