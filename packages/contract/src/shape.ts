@@ -1,5 +1,6 @@
 import { LIMITS } from './builtin.js';
 import type { ContextFields } from './types.js';
+import { CONTEXT_BOOLEANS, CONTEXT_STRINGS } from './validate.js';
 
 /**
  * Checks what a contract's TypeScript type promises but JSON does not: a contract uploaded to the
@@ -7,25 +8,8 @@ import type { ContextFields } from './types.js';
  * in the words of `defineContract`'s errors, or null. Names and descriptions are checked there.
  */
 
-const CONTEXT_FIELDS: ReadonlyArray<keyof ContextFields> = [
-  'session',
-  'machine',
-  'project',
-  'os',
-  'osVersion',
-  'arch',
-  'cpus',
-  'runtime',
-  'runtimeVersion',
-  'appVersion',
-  'locale',
-  'screen',
-  'ci',
-  'ciName',
-  'docker',
-  'wsl',
-  'sdk',
-];
+/** Every field a batch context may carry (what validateContext accepts). */
+const CONTEXT_FIELDS: ReadonlyArray<keyof ContextFields> = [...CONTEXT_STRINGS, ...CONTEXT_BOOLEANS, 'cpus'];
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

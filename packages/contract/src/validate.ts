@@ -122,7 +122,7 @@ export function validateEvent(contract: Contract, raw: unknown): Validated {
   return { ok: true, event };
 }
 
-const CONTEXT_STRINGS = [
+export const CONTEXT_STRINGS = [
   'session',
   'machine',
   'project',
@@ -137,7 +137,7 @@ const CONTEXT_STRINGS = [
   'ciName',
   'sdk',
 ] as const;
-const CONTEXT_BOOLEANS = ['ci', 'docker', 'wsl'] as const;
+export const CONTEXT_BOOLEANS = ['ci', 'docker', 'wsl'] as const;
 
 export type ValidatedContext =
   | { ok: true; context: BatchContext; dropped: string[] }
