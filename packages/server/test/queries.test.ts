@@ -190,6 +190,45 @@ describe('query API modules', () => {
     rmSync(parquet);
   });
 
+  it('export inlines filter values as literals that stay literals: no value is read as SQL', async () => {
+    // COPY takes no parameters. A value holding "$4" once had $4's literal put inside its own, so
+    // a crafted $4 became SQL: here "OR 1=1", exporting every app's events (or a syntax error).
+    const other = await p.createApp('another app', contract as never);
+    await p.send(other.key, [{ name: 'store_facts', ts: NOW - H, props: { products: 1 } }], {
+      context: { machine: 'x', os: 'linux' },
+    });
+    const crafted = [
+      { dimension: 'os', value: 'OR 1=1 OR os = ' },
+      { dimension: 'os', value: 'A$4' },
+    ];
+    const csv = await exportEvents(p.events, scope({ filters: crafted }), app.contract, 'csv');
+    expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(1); // the header: no os is "A$4"
+    rmSync(csv);
+    const quoted = await exportEvents(
+      p.events,
+      scope({
+        filters: [
+          { dimension: 'os', value: "it's" },
+          { dimension: 'locale', value: '$4' },
+        ],
+      }),
+      app.contract,
+      'csv',
+    );
+    expect(readFileSync(quoted, 'utf8').trim().split('\n')).toHaveLength(1);
+    rmSync(quoted);
+    // A NUL once cut the statement short (a 500); it is a character like any other.
+    await p.send(other.key, [{ name: 'pageview', path: '/nul' }], { context: { os: 'a\u0000b' } });
+    const nul = await exportEvents(
+      p.events,
+      { ...scope({ filters: [{ dimension: 'os', value: 'a\u0000b' }] }), appId: other.id },
+      null,
+      'csv',
+    );
+    expect(readFileSync(nul, 'utf8').trim().split('\n')).toHaveLength(2);
+    rmSync(nul);
+  });
+
   it('scope parsing refuses bad ranges, time zones and filters with a clear error', () => {
     const q = (s: string) => () => parseScope(1, new URLSearchParams(s));
     expect(q('from=10&to=5')).toThrow('from must be before to');

@@ -6,11 +6,21 @@ import { HttpError } from '../http/errors.js';
 import type { EventStore, QueryScope } from '../store/types.js';
 import { Sql } from './scope.js';
 
+/**
+ * A value as a SQL literal. Quotes are doubled; a NUL, which would end the statement's text where
+ * DuckDB's parser reads it (a 500: "unterminated quoted string"), is spliced in as chr(0), so a
+ * filter matches stored text that holds one.
+ */
 const literal = (v: unknown): string =>
-  typeof v === 'number' || typeof v === 'bigint' ? String(v) : `'${String(v).replaceAll("'", "''")}'`;
+  typeof v === 'number' || typeof v === 'bigint'
+    ? String(v)
+    : String(v)
+        .split('\0')
+        .map((part) => `'${part.replaceAll("'", "''")}'`)
+        .join(' || chr(0) || ');
 
 /** Writes the range's raw events to a temporary CSV or Parquet file and returns its path.
- * COPY takes no parameters, so the (already validated) values are inlined as escaped literals. */
+ * COPY takes no parameters, so the values are inlined as escaped literals. */
 export async function exportEvents(
   store: EventStore,
   scope: QueryScope,
@@ -19,8 +29,11 @@ export async function exportEvents(
 ): Promise<string> {
   if (format !== 'csv' && format !== 'parquet') throw new HttpError(400, 'format must be csv or parquet');
   const sql = new Sql();
-  let where = sql.where(scope, contract);
-  for (let i = sql.params.length; i >= 1; i--) where = where.replaceAll(`$${i}`, literal(sql.params[i - 1]));
+  // One pass: a value's literal is never searched again, so a value holding "$4" stays text (a pass
+  // per parameter put $4's literal inside it: SQL from a filter value).
+  const where = sql
+    .where(scope, contract)
+    .replace(/\$(\d+)/g, (_, i: string) => literal(sql.params[Number(i) - 1]));
   const file = join(tmpdir(), `tally-export-${randomBytes(6).toString('hex')}.${format}`);
   await store.all(
     `COPY (SELECT epoch_ms(ts) AS time, ts, name, path, duration_ms, visitor::VARCHAR AS visitor, visit::VARCHAR AS visit,
