@@ -17,6 +17,12 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
   let browser: Browser;
   let token = '';
   const appIds: Record<string, number> = {};
+  /** What the browser refused under the dashboard's Content-Security-Policy, in any view opened. */
+  const cspViolations: string[] = [];
+  const watchCsp = (page: Page) =>
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
 
   beforeAll(async () => {
     tally = await startTally({ dataDir, port: 0, adminEmail: EMAIL, adminPassword: PASSWORD, demo: true });
@@ -41,6 +47,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     });
     const page = await context.newPage();
+    watchCsp(page);
     const urls: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/api/apps/')) urls.push(r.url());
@@ -354,6 +361,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
+      watchCsp(page);
       await page.goto(`${tally.url}${share.url}`);
       await page.getByText('Read-only shared view').waitFor();
       await page.getByRole('heading', { name: 'Pages' }).waitFor();
@@ -533,5 +541,9 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
     } finally {
       await context.close();
     }
+  });
+
+  it('every view above ran under the dashboard’s Content-Security-Policy without a violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -32,6 +32,28 @@ describe('the dashboard’s files', () => {
   );
 });
 
+describe('the dashboard’s pages', () => {
+  it('carry a Content-Security-Policy: only their own script and style, framed by no one', async () => {
+    const { tally, stop } = await serveTally();
+    try {
+      for (const path of ['/', '/apps/1/pages']) {
+        const csp = (await fetch(`${tally.url}${path}`)).headers.get('content-security-policy') ?? '';
+        for (const rule of [
+          "script-src 'self'",
+          "style-src 'self'",
+          "frame-ancestors 'none'",
+          "object-src 'none'",
+        ])
+          expect(csp, path).toContain(rule);
+      }
+      // a script is no page: no policy needed on it
+      expect((await fetch(`${tally.url}/assets/main.js`)).headers.get('content-security-policy')).toBeNull();
+    } finally {
+      await stop();
+    }
+  });
+});
+
 /** The security headers go out with every kind of answer: files, JSON, errors, the preflight, an export. */
 describe('every kind of answer', () => {
   let tally: Tally;
