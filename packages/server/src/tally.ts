@@ -22,6 +22,9 @@ import { openDb } from './store/duckdb/db.js';
 import { DuckDBEventStore } from './store/duckdb/events.js';
 import { DuckDBMetaStore } from './store/duckdb/meta.js';
 
+/** Reads a second through the share links of one app (see Router). */
+const SHARE_READS_PER_SECOND = 20;
+
 export interface TallyOptions extends ConfigInput {
   /** A clock for tests (ms since the epoch); the real one otherwise. */
   now?: () => number;
@@ -69,7 +72,8 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
     now,
   });
 
-  const router = new Router(auth);
+  // Share links: 20 reads a second per app, bursts of 40 (a dashboard view makes about 20 at once).
+  const router = new Router(auth, new RateLimiter(SHARE_READS_PER_SECOND, now));
   const answerBatch = registerIngestRoutes(router, services, ingest, {
     perAddress: new RateLimiter(config.ratePerAddress, now),
     perApp: new RateLimiter(config.ratePerApp, now),

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RateLimiter } from '../ingest/rate-limit.js';
 import { type Role, StoreUnavailableError } from '../store/types.js';
 import { parseJson, readBody } from './body.js';
 import { HttpError } from './errors.js';
@@ -91,7 +92,14 @@ export class Router {
    * such a path is never also matched by a parameter route (none is: `/api/apps/:id` vs `/api/apps`). */
   private readonly fixed = new Map<string, Route>();
 
-  constructor(private readonly auth: Authenticator) {}
+  /**
+   * `shareReads`: a share link is public (whoever has the URL), and each of its reads is a query:
+   * its requests are limited per app (see tally.ts), so a leaked link cannot keep DuckDB busy.
+   */
+  constructor(
+    private readonly auth: Authenticator,
+    private readonly shareReads?: RateLimiter,
+  ) {}
 
   add(method: string, pattern: string, access: Access, handler: Handler): this {
     const route = { method, parts: pattern.split('/').filter(Boolean), access, handler };
@@ -188,6 +196,9 @@ export class Router {
     if (p.kind === 'share') {
       const sameApp = route.access === 'read' && req.method === 'GET' && Number(params.id) === p.appId;
       if (!sameApp) throw new HttpError(403, 'a share link can only read its own app');
+      const wait = this.shareReads?.take(String(p.appId)) ?? 0;
+      if (wait)
+        throw new HttpError(429, 'too many requests through share links', { 'retry-after': String(wait) });
       return;
     }
     if (route.access === 'owner' && p.role !== 'owner') throw new HttpError(403, 'owners only');
