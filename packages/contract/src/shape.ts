@@ -1,6 +1,6 @@
 import { LIMITS } from './builtin.js';
 import type { ContextFields } from './types.js';
-import { CONTEXT_BOOLEANS, CONTEXT_STRINGS } from './validate.js';
+import { CONTEXT_BOOLEANS, CONTEXT_STRINGS, isObject } from './validate.js';
 
 /**
  * Checks what a contract's TypeScript type promises but JSON does not: a contract uploaded to the
@@ -11,8 +11,6 @@ import { CONTEXT_BOOLEANS, CONTEXT_STRINGS } from './validate.js';
 /** Every field a batch context may carry (what validateContext accepts). */
 const CONTEXT_FIELDS: ReadonlyArray<keyof ContextFields> = [...CONTEXT_STRINGS, ...CONTEXT_BOOLEANS, 'cpus'];
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 

@@ -3,7 +3,7 @@ import type { BatchContext, Contract, PropSpec, PropValue, WireEvent } from './t
 
 export type Validated = { ok: true; event: WireEvent } | { ok: false; reason: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

@@ -72,7 +72,7 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
     now,
   });
 
-  // Share links: 20 reads a second per app, bursts of 40 (a dashboard view makes about 20 at once).
+  // Bursts of twice the rate: a dashboard view makes about 20 reads at once.
   const router = new Router(auth, new RateLimiter(SHARE_READS_PER_SECOND, now));
   const answerBatch = registerIngestRoutes(router, services, ingest, {
     perAddress: new RateLimiter(config.ratePerAddress, now),

@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, tempDir } from './support/harness.js';
-import { CLI, createApp, killHard, login, type Running, spawnServer } from './support/spawn.js';
+import {
+  CLI,
+  createApp,
+  killHard,
+  login,
+  overviewOfDay,
+  type Running,
+  spawnServer,
+} from './support/spawn.js';
 
 /**
  * An acknowledged event is never lost: concurrent clients send batches while the server is killed
@@ -15,15 +23,8 @@ describe.skipIf(!existsSync(CLI))('kill -9 under load', () => {
     cleanup(dir);
   });
 
-  const countStored = async (url: string, token: string, appId: number) => {
-    const res = await fetch(
-      `${url}/api/apps/${appId}/overview?from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-    return ((await res.json()) as { events: number }).events;
-  };
+  const countStored = async (url: string, token: string, appId: number) =>
+    ((await (await overviewOfDay(url, token, appId)).json()) as { events: number }).events;
 
   it('loses no acknowledged event over 5 kills, and restarts by itself', async () => {
     server = await spawnServer(dir, { TALLY_RATE_PER_ADDRESS: '1000000', TALLY_RATE_PER_APP: '1000000' });

@@ -13,6 +13,7 @@ import {
   killHard,
   liftFileLimit,
   login,
+  overviewOfDay,
   type Running,
   spawnServer,
   stopServer,
@@ -80,14 +81,7 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
       await stopServer(server.child);
       server = await spawnServer(fresh, {}, { maxFileBytes: 3000 });
       const url = server.url;
-      const overviewOf = (base: string, bearer: string) =>
-        fetch(
-          `${base}/api/apps/${app.id}/overview?from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`,
-          {
-            headers: { authorization: `Bearer ${bearer}` },
-          },
-        );
-      const overview = () => overviewOf(url, token);
+      const overview = () => overviewOfDay(url, token, app.id);
       const count = async (res: Promise<Response>) =>
         ((await (await res).json()) as { events: number }).events;
       let acknowledged = 0;
@@ -123,7 +117,7 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
 
       await killHard(server.child);
       server = await spawnServer(fresh);
-      expect(await count(overviewOf(server.url, await login(server.url)))).toBe(acknowledged + 2);
+      expect(await count(overviewOfDay(server.url, await login(server.url), app.id))).toBe(acknowledged + 2);
     } finally {
       cleanup(fresh);
     }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RateLimiter } from '../ingest/rate-limit.js';
-import { type Role, StoreUnavailableError } from '../store/types.js';
+import { type Role, STORE_RETRY_AFTER, StoreUnavailableError } from '../store/types.js';
 import { parseJson, readBody } from './body.js';
 import { HttpError } from './errors.js';
 
@@ -79,7 +79,7 @@ export function sendError(res: ServerResponse, err: unknown, headers?: Record<st
     sendJson(res, err.status, { error: err.message }, { ...headers, ...err.headers });
   else if (err instanceof StoreUnavailableError) {
     console.error('tally: answered 503:', err.message, err.cause);
-    sendJson(res, 503, { error: err.message }, { ...headers, 'retry-after': '5' });
+    sendJson(res, 503, { error: err.message }, { ...headers, 'retry-after': STORE_RETRY_AFTER });
   } else {
     console.error('tally: internal error', err);
     sendJson(res, 500, { error: 'internal error' }, headers);

@@ -1,4 +1,5 @@
 import { HttpError } from '../http/errors.js';
+import { STORE_RETRY_AFTER } from '../store/types.js';
 
 /** How often a run of failed writes is written to the log: a full disk fails every batch. */
 const LOG_EVERY_MS = 10_000;
@@ -21,7 +22,7 @@ export function storeFault(now: () => number = Date.now): (err: unknown) => Http
       unlogged = 0;
     }
     return new HttpError(503, 'the batch could not be stored; none of it was kept: send it again later', {
-      'retry-after': '5',
+      'retry-after': STORE_RETRY_AFTER,
     });
   };
 }

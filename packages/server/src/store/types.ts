@@ -36,6 +36,9 @@ export interface QueryScope {
   tz: string;
 }
 
+/** Seconds a client is asked to wait (Retry-After) before trying a store that failed again. */
+export const STORE_RETRY_AFTER = '5';
+
 /**
  * A read or erasure that could not run because the store could not take in the events acknowledged
  * before it (a full disk, a failing database). Those events stay durable in the journal and load

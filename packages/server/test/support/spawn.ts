@@ -92,6 +92,12 @@ export async function login(url: string): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
+/** The app's overview of the last day (and the next hour), as `token` sees it. */
+export const overviewOfDay = (url: string, token: string, appId: number) =>
+  fetch(`${url}/api/apps/${appId}/overview?from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+
 /** Creates an app through the API; its id and ingest key. */
 export async function createApp(
   url: string,
