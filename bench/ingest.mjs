@@ -3,13 +3,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs, load, mainThreadCpuMs, median, peakRssMb, ROOT, report, startProcess } from './lib.mjs';
+import {
+  cpuMs,
+  idleShare,
+  load,
+  machineCpuMs,
+  mainThreadCpuMs,
+  median,
+  peakRssMb,
+  ROOT,
+  report,
+  startProcess,
+} from './lib.mjs';
 import { mixedTraffic } from './mixed-traffic.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 6);
-// Rounds of bare, bare JSON and Tally in turn: one load's ratio swings by a third on a shared host,
-// the median of the rounds' ratios much less.
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+// Rounds of bare, bare JSON and Tally in turn: one round's ratio swings from 0.40 to 0.55 on a
+// shared 2-core host, the median of five rounds' ratios much less.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 // Many clients at once, as a collector sees them; the same load drives both servers.
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 128);
 const FIXED_RATE = 8000;
@@ -88,13 +99,22 @@ try {
     events: Array.from({ length: 100 }, (_, i) => ({ name: 'pageview', path: `/bench/${i % 10}` })),
   });
 
-  /** A load, and the server's CPU time per request over it (all its threads, in µs). */
+  /**
+   * A load; the server's CPU time per request over it (all its threads, in µs); and the share of the
+   * machine's CPU time nobody used (server, load tool and all): where a server waits, for a disk or
+   * for its clients, the cores idle and the load tool cannot make up for it.
+   */
   const measured = async (server, body, conns, newIds = false) => {
     const before = cpuMs(server.child.pid);
+    const machineBefore = machineCpuMs();
     const r = await load({ url: `${server.url}/api/v1/events`, body, duration, connections: conns, newIds });
     const used = cpuMs(server.child.pid);
     const perRequest = before === null || used === null ? null : ((used - before) * 1000) / r.requests.total;
-    return { ...r, cpuMicrosPerRequest: perRequest === null ? null : Math.round(perRequest) };
+    return {
+      ...r,
+      cpuMicrosPerRequest: perRequest === null ? null : Math.round(perRequest),
+      machineIdleShare: idleShare(machineBefore, machineCpuMs()),
+    };
   };
   const runs = [];
   for (let i = 0; i < rounds; i++) {
@@ -195,6 +215,7 @@ try {
       tallyBatchedPerEvent:
         batched.cpuMicrosPerRequest === null ? null : Math.round(batched.cpuMicrosPerRequest / 100),
     },
+    machineIdleShare: { bare: ref.machineIdleShare, tallySingle: one.machineIdleShare },
     requestThreadMicrosPerRequestAtFixedRate: {
       requestsPerSecond: FIXED_RATE,
       bare: fixedMedian(fixed.bare),

@@ -119,6 +119,28 @@ export function childrenCpuMs() {
   return f ? ticksMs(f[13], f[14]) : null; // cutime, cstime
 }
 
+/**
+ * The machine's CPU time so far, all cores, in ms: `idle` (idle and waiting for I/O) and `busy`
+ * (everything else); null off Linux. Two readings give the share of the machine a load left idle.
+ */
+export function machineCpuMs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    return { busy: ticksMs(f[0] + f[1] + f[2], f[5] + f[6] + f[7]), idle: ticksMs(f[3], f[4]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the machine's CPU time left idle between two `machineCpuMs` readings; null off Linux. */
+export function idleShare(before, after) {
+  if (!before || !after) return null;
+  const idle = after.idle - before.idle;
+  const total = idle + after.busy - before.busy;
+  return total > 0 ? Math.round((idle / total) * 1000) / 1000 : null;
+}
+
 /** The most memory a process has held so far (VmHWM), in MB; null off Linux. */
 export function peakRssMb(pid) {
   try {
