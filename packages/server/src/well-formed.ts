@@ -1,12 +1,16 @@
 /**
  * Lone surrogates never reach the disk. JSON.stringify writes one as a `\udXXX` escape (its only
  * \u escapes besides control characters, `\u00XX`), and DuckDB's JSON reader refuses it: a journal
- * line holding one would fail the load of its whole segment, every load after it, and the restart
- * that replays it. Validation refuses such text at the door (the contract's `isText`); this is the
- * last guard, for anything that slipped by: U+FFFD takes the lone surrogate's place.
+ * line holding one fails the load of its whole segment (which then has to be read line by line and
+ * mended, see store/duckdb/unloadable.ts). Validation refuses such text at the door (the contract's
+ * `isText`); this is the guard at the journal, for anything that slipped by: U+FFFD takes the lone
+ * surrogate's place.
  */
 
-const toWellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+export const toWellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+/** Whether `s` holds no lone surrogate. */
+export const isWellFormedText = (s: string): boolean =>
+  (s as string & { isWellFormed(): boolean }).isWellFormed();
 const wellFormedStrings = (_key: string, v: unknown) => (typeof v === 'string' ? toWellFormed(v) : v);
 /** Present in any JSON text that escapes a lone surrogate (and, rarely, in one that escapes a
  * backslash before "ud": such text passes through the slow path unchanged). */

@@ -1,10 +1,11 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
 import { type EventRow, type EventStore, StoreUnavailableError, type VisitState } from '../types.js';
 import { type Db, readAll, readFresh, runStarted } from './db.js';
 import { loadJournalSql } from './load.js';
 import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
+import { eraseSetAside, mendSegment } from './unloadable.js';
 
 /**
  * Load into DuckDB once this many rows wait, or LOAD_DELAY_MS after a row is left waiting. A load
@@ -38,6 +39,12 @@ export class DuckDBEventStore implements EventStore {
   /** The load a waiting reader needs: the loads in flight go on until this one has run. */
   private wanted = 0;
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Sealed segments read line by line after a failed load and found loadable (they do not change):
+   * a failure that is not the lines' (a full disk) has each segment read once, not at every retry.
+   * Cleared by a load that ends well, which took them all.
+   */
+  private readonly checked = new Set<string>();
   /** The writer connection: loads and deletes take turns on it. */
   private readonly exclusive = serial();
 
@@ -45,6 +52,8 @@ export class DuckDBEventStore implements EventStore {
     private readonly db: Db,
     private readonly journal: Journal,
     private readonly maxUnloaded: number,
+    /** Where journal lines that are no row at all are kept (see mendSegment). */
+    private readonly setAsideDir: string,
   ) {}
 
   static async open(
@@ -61,7 +70,7 @@ export class DuckDBEventStore implements EventStore {
     );
     const from = { segment: state?.segment ?? 0, offset: Number(state?.pos ?? 0) };
     const { journal, pending } = await Journal.open(join(dataDir, 'journal'), from);
-    const store = new DuckDBEventStore(db, journal, maxUnloaded);
+    const store = new DuckDBEventStore(db, journal, maxUnloaded, join(dataDir, 'journal', 'unloadable'));
     journal.onDurable = (rows) => store.acknowledged(rows);
     // Recovery: what was acknowledged but not loaded before a crash goes in before anything else.
     await store.load(pending, journal.currentSegment);
@@ -153,22 +162,56 @@ export class DuckDBEventStore implements EventStore {
 
   /**
    * One DuckDB transaction: the files' rows, and that the journal is loaded up to segment `next`
-   * (the one a rotation started; later rotations by an erasure do not move it).
+   * (the one a rotation started; later rotations by an erasure do not move it). When DuckDB refuses
+   * a file, its lines are mended (see `mend`) and the load tried once more.
    */
   private load(files: PendingFile[], next: number): Promise<void> {
     return this.exclusive(async () => {
-      const w = this.db.writer;
-      await w.run('BEGIN TRANSACTION');
       try {
-        for (const f of files) await runStarted(this.db, w, loadJournalSql(f.path, f.skipLines));
-        await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, 0)', [next]);
-        await w.run('COMMIT');
-        this.loadedBefore = Math.max(this.loadedBefore, next);
+        await this.loadFiles(files, next);
       } catch (err) {
-        await w.run('ROLLBACK').catch(() => {});
-        throw err;
+        if (!(await this.mend(files, err))) throw err;
+        await this.loadFiles(files, next);
       }
     });
+  }
+
+  /**
+   * After a failed load: mends the lines DuckDB cannot read in segments not checked yet (see
+   * mendSegment), and says so in the log. True when a line changed, so the load is worth another try;
+   * false for a failure that is not the lines' (a full disk): it stays the load's error.
+   */
+  private async mend(files: PendingFile[], err: unknown): Promise<boolean> {
+    let changed = false;
+    for (const f of files.filter((f) => !this.checked.has(f.path))) {
+      const { mended, setAside } = await mendSegment(f, this.setAsideDir);
+      this.checked.add(f.path);
+      if (mended === 0 && setAside.length === 0) continue;
+      changed = true;
+      const aside = setAside.length
+        ? `, ${setAside.length} set aside in ${join(this.setAsideDir, basename(f.path))} (${[...new Set(setAside)].join('; ')})`
+        : '';
+      console.error(
+        `tally: journal segment ${basename(f.path)} held lines DuckDB could not load: ${mended} mended (U+FFFD for invalid text)${aside}. The rest loads. DuckDB said:`,
+        err,
+      );
+    }
+    return changed;
+  }
+
+  private async loadFiles(files: PendingFile[], next: number): Promise<void> {
+    const w = this.db.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      for (const f of files) await runStarted(this.db, w, loadJournalSql(f.path, f.skipLines));
+      await w.run('INSERT OR REPLACE INTO journal_state VALUES (1, $1, 0)', [next]);
+      await w.run('COMMIT');
+      this.loadedBefore = Math.max(this.loadedBefore, next);
+      this.checked.clear();
+    } catch (err) {
+      await w.run('ROLLBACK').catch(() => {});
+      throw err;
+    }
   }
 
   /** Loads what was acknowledged before a read or an erasure; a failed load makes it fail clearly. */
@@ -223,8 +266,11 @@ export class DuckDBEventStore implements EventStore {
     ]);
   }
 
-  /** Deletes, then rewrites the journal without the deleted rows' segments (erasure means gone). */
-  private async deleteWhere(where: string, params: unknown[]): Promise<number> {
+  /**
+   * Deletes, then removes the journal segments that held the deleted rows, and the app's lines set
+   * aside as unloadable (erasure means gone).
+   */
+  private async deleteWhere(appId: number, where: string, params: unknown[]): Promise<number> {
     await this.journal.rotate();
     await this.loaded();
     const n = await this.exclusive(async () => {
@@ -239,19 +285,20 @@ export class DuckDBEventStore implements EventStore {
     });
     // Every segment with a deleted row is loaded (drain above): off the disk it goes.
     await this.journal.discardBefore(this.loadedBefore);
+    await eraseSetAside(this.setAsideDir, appId);
     return n;
   }
 
   deleteApp(appId: number): Promise<number> {
-    return this.deleteWhere('app_id = $1', [appId]);
+    return this.deleteWhere(appId, 'app_id = $1', [appId]);
   }
 
   deleteMachine(appId: number, machine: string): Promise<number> {
-    return this.deleteWhere('app_id = $1 AND machine = $2', [appId, machine]);
+    return this.deleteWhere(appId, 'app_id = $1 AND machine = $2', [appId, machine]);
   }
 
   deleteBefore(appId: number, ts: number): Promise<number> {
-    return this.deleteWhere('app_id = $1 AND ts < $2', [appId, BigInt(ts)]);
+    return this.deleteWhere(appId, 'app_id = $1 AND ts < $2', [appId, BigInt(ts)]);
   }
 
   async close(): Promise<void> {
