@@ -7,7 +7,8 @@ import { rowProblem } from './load.js';
 
 /** What `mendSegment` did to a segment's lines. */
 export interface Mended {
-  /** Lines rewritten so that they load: invalid UTF-8 or a lone surrogate became U+FFFD. */
+  /** Lines rewritten so that they load: invalid UTF-8 or a lone surrogate became U+FFFD, or a row
+   * spelled otherwise than the journal spells one (`1.0` for 1, say) was spelled as it does. */
   mended: number;
   /** Lines that cannot be read as a row at all, moved to the set-aside file, with why. */
   setAside: string[];
@@ -32,7 +33,11 @@ async function writeDurably(path: string, data: Buffer): Promise<void> {
   }
 }
 
-/** The line's fields with U+FFFD for invalid UTF-8 and lone surrogates, if that makes it a row. */
+/**
+ * The line as the journal writes such a row: JSON.stringify of its fields, with U+FFFD for invalid
+ * UTF-8 and lone surrogates (and numbers and escapes spelled as JSON.stringify spells them, so
+ * DuckDB reads them as it reads every other line). Null text, and why, when it is no row at all.
+ */
 function mendLine(line: Buffer): { text: string | null; problem: string | null } {
   let fields: unknown;
   try {
@@ -43,16 +48,6 @@ function mendLine(line: Buffer): { text: string | null; problem: string | null }
   if (Array.isArray(fields)) fields = fields.map((v) => (typeof v === 'string' ? toWellFormed(v) : v));
   const problem = rowProblem(fields);
   return problem ? { text: null, problem } : { text: JSON.stringify(fields), problem: null };
-}
-
-/** Whether `line` loads as it is. */
-function loadable(line: Buffer): boolean {
-  if (!isUtf8(line)) return false;
-  try {
-    return rowProblem(JSON.parse(line.toString('utf8'))) === null;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -77,12 +72,13 @@ export async function mendSegment(file: PendingFile, setAsideDir: string): Promi
     const end = bytes.indexOf(0x0a, start);
     const line = bytes.subarray(start, end === -1 ? bytes.length : end);
     start = end === -1 ? bytes.length : end + 1;
-    if (index < file.skipLines || loadable(line)) {
+    if (index < file.skipLines) {
       kept.push(line);
       continue;
     }
     const { text, problem } = mendLine(line);
-    if (text !== null) {
+    if (text !== null && isUtf8(line) && line.equals(Buffer.from(text, 'utf8'))) kept.push(line);
+    else if (text !== null) {
       kept.push(Buffer.from(text, 'utf8'));
       result.mended++;
     } else {
