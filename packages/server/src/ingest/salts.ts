@@ -5,6 +5,31 @@ import { join } from 'node:path';
 const DAY = 86_400_000;
 const dayOf = (ms: number) => Math.floor(ms / DAY);
 
+/** A saved salt: 32 random bytes as hex, under its day number. */
+const SALT = /^[0-9a-f]{64}$/;
+
+/**
+ * The salts saved in `file`. A file that cannot be read as such (damaged on disk) stops no start:
+ * the salts are new ones then, which splits the visits in progress at the restart and changes
+ * nothing else (a salt lives two days at most anyway). The log says so.
+ */
+function readSalts(file: string): Map<number, Buffer> {
+  const salts = new Map<number, Buffer>();
+  try {
+    const saved: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw new Error('not an object');
+    for (const [day, hex] of Object.entries(saved)) {
+      if (!/^\d+$/.test(day) || typeof hex !== 'string' || !SALT.test(hex))
+        throw new Error(`bad entry ${day}`);
+      salts.set(Number(day), Buffer.from(hex, 'hex'));
+    }
+    return salts;
+  } catch (err) {
+    console.error(`tally: ${file} could not be read (${(err as Error).message}); new salts from now on`);
+    return new Map();
+  }
+}
+
 /**
  * Daily visitor salts: a random secret per UTC day, kept while that day and the next one last
  * (so visits crossing midnight continue), then destroyed: the file is rewritten without it, so
@@ -20,10 +45,7 @@ export class Salts {
 
   constructor(dataDir: string) {
     this.file = join(dataDir, 'salts.json');
-    if (existsSync(this.file)) {
-      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>;
-      for (const [day, hex] of Object.entries(saved)) this.salts.set(Number(day), Buffer.from(hex, 'hex'));
-    }
+    if (existsSync(this.file)) this.salts = readSalts(this.file);
   }
 
   /**
