@@ -101,8 +101,9 @@ try {
 
   /**
    * A load; the server's CPU time per request over it (all its threads, in µs); and the share of the
-   * machine's CPU time nobody used (server, load tool and all): where a server waits, for a disk or
-   * for its clients, the cores idle and the load tool cannot make up for it.
+   * machine's CPU time nobody used (server, load tool and all). A high share says throughput is held
+   * by one thread, not by the cores: Tally's request thread runs flat out while the load tool waits
+   * for its answers (measured: 16-19% idle against 5-8% for the bare server).
    */
   const measured = async (server, body, conns, newIds = false) => {
     const before = cpuMs(server.child.pid);
