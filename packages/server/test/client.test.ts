@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { clientAddress } from '../src/http/client.js';
+import { clientAddress, limitKey } from '../src/http/client.js';
 
 const req = (forwarded?: string | string[]) =>
   ({
@@ -72,5 +72,33 @@ describe('numeric settings', () => {
     );
     expect(() => loadConfig({}, { TALLY_RATE_PER_ADDRESS: '0' })).toThrow('from 1 up');
     expect(() => loadConfig({}, { TALLY_DB_THREADS: '0' })).toThrow('from 1 up');
+  });
+});
+
+describe('limitKey: what a client\u2019s rate limits count under', () => {
+  it('an IPv4 address is itself, whether the socket writes it as IPv4 or inside IPv6', () => {
+    expect(limitKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(limitKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(limitKey('::FFFF:203.0.113.9')).toBe('203.0.113.9');
+  });
+
+  it('an IPv6 address is its /64: every address a host may pick in it counts as one', () => {
+    const one = [
+      '2001:db8:1:2::1',
+      '2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd',
+      '2001:DB8:1:2:ffff::',
+      '2001:db8:1:2:0:0:0:7',
+      '2001:db8:1:2::1%eth0',
+      '2001:db8:1:2::192.0.2.1',
+    ];
+    for (const a of one) expect(limitKey(a), a).toBe('2001:db8:1:2::/64');
+    expect(limitKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64'); // the next /64: another client
+    expect(limitKey('::1')).toBe('0:0:0:0::/64');
+    expect(limitKey('2001:db8::')).toBe('2001:db8:0:0::/64');
+  });
+
+  it('text that is no address stays as it is (a proxy\u2019s odd entry is still one client)', () => {
+    for (const a of ['', 'unknown', '1:2:3:4:5:6:7:8:9', '2001:db8:::1', '1::2:3:4:5:6:7:8', '2001:db8::g'])
+      expect(limitKey(a), a).toBe(a);
   });
 });

@@ -1,7 +1,7 @@
 import { SESSION_COOKIE, type User } from '../../auth/index.js';
 import { LoginLimit } from '../../auth/login-limit.js';
 import type { Services } from '../../services.js';
-import { clientAddress } from '../client.js';
+import { clientAddress, limitKey } from '../client.js';
 import { HttpError } from '../errors.js';
 import type { RequestContext, Router } from '../router.js';
 
@@ -24,7 +24,10 @@ export function registerAuthRoutes(router: Router, s: Services): void {
     const body = await ctx.json<{ email?: unknown; password?: unknown }>();
     if (typeof body?.email !== 'string' || typeof body.password !== 'string')
       throw new HttpError(400, 'email and password are required');
-    const keys = [`a:${clientAddress(ctx.req, s.config.trustProxy)}`, `e:${body.email.trim().toLowerCase()}`];
+    const keys = [
+      `a:${limitKey(clientAddress(ctx.req, s.config.trustProxy))}`,
+      `e:${body.email.trim().toLowerCase()}`,
+    ];
     const wait = limit.retryAfter(keys);
     if (wait)
       throw new HttpError(429, 'too many failed logins: try again later', { 'retry-after': String(wait) });

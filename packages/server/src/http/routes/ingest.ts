@@ -3,7 +3,7 @@ import type { IngestPipeline, IngestRequest } from '../../ingest/pipeline.js';
 import type { RateLimiter } from '../../ingest/rate-limit.js';
 import type { Services } from '../../services.js';
 import { collectBody, parseJson } from '../body.js';
-import { clientAddress } from '../client.js';
+import { clientAddress, limitKey } from '../client.js';
 import { HttpError } from '../errors.js';
 import { type Router, SECURITY_HEADERS, sendError, sendJson } from '../router.js';
 
@@ -70,7 +70,7 @@ export function registerIngestRoutes(
       return;
     }
     const address = clientAddress(req, s.config.trustProxy);
-    const wait = limits.perAddress.take(address);
+    const wait = limits.perAddress.take(limitKey(address));
     if (wait) {
       fail(new HttpError(429, 'too many requests from this address', { 'retry-after': String(wait) }));
       return;
