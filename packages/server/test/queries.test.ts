@@ -233,6 +233,18 @@ describe('query API modules', () => {
     const q = (s: string) => () => parseScope(1, new URLSearchParams(s));
     expect(q('from=10&to=5')).toThrow('from must be before to');
     expect(q('from=abc')).toThrow('ISO 8601');
+    // Date.parse takes these too ('-1' as 2001); a time past Date's range made the zone step a 500
+    for (const bad of [
+      'from=-1',
+      'from=2/3',
+      'from=Nov%2028%202026',
+      'to=99999999999999999999',
+      'to=253402300800000',
+    ])
+      expect(q(bad), bad).toThrow('from 1970 to the year 9999');
+    expect(parseScope(1, new URLSearchParams('from=2026-11-28&to=2026-11-29T00:00:00.000%2B01:00')).to).toBe(
+      Date.UTC(2026, 10, 28, 23),
+    );
     expect(q("tz=x';drop")).toThrow('IANA');
     expect(q('tz=Not/AZone')).toThrow('unknown time zone Not/AZone'); // not ignored by the overview
     expect(q('filter=nocolon')).toThrow('dimension:value');

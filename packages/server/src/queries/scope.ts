@@ -7,10 +7,24 @@ import { offsetAt } from './timezone.js';
 const DAY = 86_400_000;
 const MAX_SPAN = 5 * 366 * DAY;
 
+/** The last instant a time may name: 9999-12-31T23:59:59.999Z (beyond it dates stop being dates). */
+const LAST_TIME = 253_402_300_799_999;
+/** An ISO 8601 date, or date and time with an optional offset (`2026-11-28`, `2026-11-28T10:00:00Z`). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * `from`/`to`: ms since the epoch or an ISO 8601 time, from 1970 to the year 9999. Nothing else:
+ * Date.parse alone would also take `-1` (as 2001) or `2/3`, and a time past the year 275760 made the
+ * time-zone step fail with a 500.
+ */
 function parseTime(raw: string | null, name: string): number | null {
   if (raw === null || raw === '') return null;
-  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(n)) throw new HttpError(400, `${name} must be ms since the epoch or an ISO 8601 time`);
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : ISO_TIME.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!(n >= 0 && n <= LAST_TIME))
+    throw new HttpError(
+      400,
+      `${name} must be ms since the epoch or an ISO 8601 time, from 1970 to the year 9999`,
+    );
   return n;
 }
 
