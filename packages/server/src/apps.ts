@@ -80,7 +80,7 @@ function newKey(): string {
 /** Accepts a normalised contract, a contract input, or nothing (built-in events only). */
 function toContract(name: string, raw: unknown): Contract {
   if (raw === undefined || raw === null) return defineContract({ app: name });
-  if (typeof raw !== 'object') throw new HttpError(400, 'contract must be an object');
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'contract must be an object');
   try {
     // A normalised contract is also a valid input: defineContract is idempotent.
     const input = raw as ContractInput;

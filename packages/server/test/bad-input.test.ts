@@ -330,6 +330,27 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     expect(res.headers['access-control-max-age']).toBe('86400');
   });
 
+  it('an app update that is no update (a contract that is a list, a negative retention, a word for a flag) gets 400 and changes nothing', async () => {
+    const auth = { authorization: `Bearer ${await tally.adminToken()}`, 'content-type': 'application/json' };
+    const before = await (await fetch(`${tally.url}/api/apps/${appId}`, { headers: auth })).json();
+    for (const body of [
+      { contract: [] },
+      { contract: 'x' },
+      { retentionDays: -1 },
+      { disabled: 'yes' },
+      { name: '' },
+    ]) {
+      const res = await fetch(`${tally.url}/api/apps/${appId}`, {
+        method: 'PATCH',
+        headers: auth,
+        body: JSON.stringify(body),
+      });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await res.json()).error, JSON.stringify(body)).toMatch(/must be/);
+    }
+    expect(await (await fetch(`${tally.url}/api/apps/${appId}`, { headers: auth })).json()).toEqual(before);
+  });
+
   it('reads a path that starts with "//" as a path, not as a host name', async () => {
     const r = await raw(`${tally.url}//api/health`, '', {}, 'GET');
     expect(r.status).toBe(200);

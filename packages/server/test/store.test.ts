@@ -85,12 +85,22 @@ describe('the server root', () => {
       const missing = await fetch(`${tally.url}/api/nope`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toEqual({ error: 'not found' });
-      // An app id no INTEGER column holds is an id nothing has (it was a 500 from the database).
+      // An app id no INTEGER column holds is an id nothing has (it was a 500 from the database), and
+      // so is anything but digits.
       const auth = { headers: { authorization: `Bearer ${await tally.adminToken()}` } };
       for (const path of [
         '/api/apps/99999999999999999999999',
         '/api/apps/99999999999999999999999/overview',
         '/api/apps/2147483648/pages',
+      ])
+        expect((await fetch(`${tally.url}${path}`, auth)).status, path).toBe(404);
+      const { id } = await tally.createApp({ name: 'one' });
+      expect((await fetch(`${tally.url}/api/apps/${id}`, auth)).status).toBe(200);
+      // the same number spelled otherwise is no id (Number() read these as one)
+      for (const path of [
+        `/api/apps/0x${id.toString(16)}`,
+        `/api/apps/${id}e0/overview`,
+        `/api/apps/${id}.0`,
       ])
         expect((await fetch(`${tally.url}${path}`, auth)).status, path).toBe(404);
     } finally {

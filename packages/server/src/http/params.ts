@@ -9,7 +9,8 @@ const MAX_ID = 2_147_483_647;
  * refused, a 500) is an id nothing has: 404.
  */
 export function idParam(raw: string | undefined): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_ID) throw new HttpError(404, 'not found');
+  // Digits only: Number() also reads `0x1`, `1e3` and ` 1` as ids
+  const n = raw !== undefined && /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > MAX_ID) throw new HttpError(404, 'not found');
   return n;
 }
