@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -152,7 +152,8 @@ describe('when loading fails', () => {
       const rows = Array.from({ length: 20 }, (_, i) => row({ ts: i + 1 }));
       // Past 5 unloaded rows each append waits for a load, which fails: the rows are durable all the
       // same, and a client told otherwise would send them again (counted twice).
-      for (const r of rows) await store.append([r]);
+      for (const r of rows.slice(0, 6)) await store.append([r]);
+      await Promise.all(rows.slice(6).map((r) => store.append([r]))); // these all wait, for one load
       // A read meanwhile fails clearly (503 at the API), not with a count short of what was acknowledged.
       await expect(store.all('SELECT count(*) AS n FROM events_away')).rejects.toBeInstanceOf(
         StoreUnavailableError,
@@ -163,6 +164,38 @@ describe('when loading fails', () => {
       const again = await open(dir);
       expect(await stored(again.store)).toEqual(expected(rows));
       await close(again);
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
+describe('while loads keep failing', () => {
+  it('appends past the unloaded-row limit try a load about once a second, not once a write: a few journal segments, not hundreds', async () => {
+    const dir = tempDir();
+    try {
+      const db = await openDb(dir);
+      const store = await DuckDBEventStore.open(db, dir, { maxUnloaded: 5 });
+      await db.writer.run('ALTER TABLE events RENAME TO events_away');
+      // 20 clients append for 2.5 seconds. Each load tried starts a journal segment: before, every
+      // write past the limit tried one (621 segments in 2.5 s here).
+      const started = Date.now();
+      let acknowledged = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, c) => {
+          for (let i = 0; Date.now() - started < 2500; i++) {
+            await store.append([row({ ts: c * 1_000_000 + i })]);
+            acknowledged++;
+          }
+        }),
+      );
+      const segments = readdirSync(join(dir, 'journal')).filter((f) => f.endsWith('.log'));
+      expect(segments.length).toBeLessThanOrEqual(6);
+      expect(acknowledged).toBeGreaterThan(20); // appends went on, at the pace of the retries
+      await db.writer.run('ALTER TABLE events_away RENAME TO events');
+      const [count] = await store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM events');
+      expect(count?.n).toBe(acknowledged); // every acknowledged row, once
+      await close({ db, store });
     } finally {
       cleanup(dir);
     }

@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
 import { type EventRow, type EventStore, StoreUnavailableError, type VisitState } from '../types.js';
@@ -39,6 +40,8 @@ export class DuckDBEventStore implements EventStore {
   /** The load a waiting reader needs: the loads in flight go on until this one has run. */
   private wanted = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** No load starts before this time (ms): LOAD_DELAY_MS after a load failed. */
+  private retryAt = 0;
   /**
    * Sealed segments read line by line after a failed load and found loadable (they do not change):
    * a failure that is not the lines' (a full disk) has each segment read once, not at every retry.
@@ -122,14 +125,19 @@ export class DuckDBEventStore implements EventStore {
   /**
    * Starts loading what waits. When the loads end, rows that came in meanwhile wait for the timer:
    * loads do not follow each other back to back (then each would take only the rows that came during
-   * the one before, and pay a load's fixed cost for them), nor retry a failure at once.
+   * the one before, and pay a load's fixed cost for them), nor retry a failure at once: after a
+   * failure the next load waits until `retryAt`, whoever asks for it. Without that, appends past the
+   * unloaded-row limit each started a load while the store was failing, each load a new journal
+   * segment: measured, 40 segments in 0.2 s for 2,000 appends, so an hour's outage under load would
+   * have left millions of files.
    */
   private startLoading(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.loading = this.loadLoop().finally(() => {
+    const wait = this.retryAt - Date.now();
+    this.loading = (wait > 0 ? sleep(wait).then(() => this.loadLoop()) : this.loadLoop()).finally(() => {
       this.loading = null;
       if (this.unloadedRows) this.loadLater();
     });
@@ -152,6 +160,7 @@ export class DuckDBEventStore implements EventStore {
       } catch (err) {
         // Still in the journal (a later load or a restart picks it up): count it as waiting again.
         this.unloadedRows += rows;
+        this.retryAt = Date.now() + LOAD_DELAY_MS;
         throw err;
       }
       this.completed = load;
