@@ -18,6 +18,9 @@ const LOAD_ROWS = 20_000;
 const LOAD_DELAY_MS = 1_000;
 /** Appends wait for the loader beyond this many unloaded rows (so a read never waits on a long load). */
 const MAX_UNLOADED = 200_000;
+/** While loads fail, the loader's own tries come LOAD_DELAY_MS after the first failure, then twice
+ * as long each time, up to this. */
+const MAX_RETRY_MS = 30_000;
 
 /**
  * Events in the DuckDB file, behind the journal. `append` resolves when the rows are durable in the
@@ -40,6 +43,8 @@ export class DuckDBEventStore implements EventStore {
   /** The load a waiting reader needs: the loads in flight go on until this one has run. */
   private wanted = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Loads that failed in a row (0: the last one ended well). */
+  private failures = 0;
   /** No load starts before this time (ms): LOAD_DELAY_MS after a load failed. */
   private retryAt = 0;
   /**
@@ -85,20 +90,24 @@ export class DuckDBEventStore implements EventStore {
    * Resolves once the rows are durable in the journal; past `maxUnloaded` unloaded rows, once the
    * loader has caught up as well, or failed: durable rows are acknowledged whatever becomes of the
    * load (a failed load leaves them in the journal for the next), since a client told otherwise
-   * would send them again and they would be counted twice. The count and the loader are seen to
-   * once per group write (see `acknowledged`), not in a step of every request's own.
+   * would send them again and they would be counted twice. While loads fail, appends do not wait
+   * for the loader (holding clients back cannot help it) nor start a load of their own.
+   * The count and the loader are seen to once per group write (see `acknowledged`), not in a step
+   * of every request's own.
    */
   append(rows: EventRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     const durable = this.journal.append(rows);
-    return this.unloadedRows > this.maxUnloaded ? durable.then(() => this.drain().catch(() => {})) : durable;
+    return this.unloadedRows > this.maxUnloaded && !this.failures
+      ? durable.then(() => this.drain().catch(() => {}))
+      : durable;
   }
 
   /** A group write made these rows durable: they wait for a load now. */
   private acknowledged(rows: number): void {
     this.unloadedRows += rows;
     if (this.loading) return;
-    if (this.unloadedRows >= LOAD_ROWS) void this.startLoading().catch(() => {});
+    if (this.unloadedRows >= LOAD_ROWS && !this.failures) void this.startLoading().catch(() => {});
     else this.loadLater();
   }
 
@@ -114,11 +123,15 @@ export class DuckDBEventStore implements EventStore {
     while (this.completed < needed) await (this.loading ?? this.startLoading());
   }
 
+  /** A load by the timer: LOAD_DELAY_MS from now, or while loads fail, after the backoff. */
   private loadLater(): void {
+    const delay = this.failures
+      ? Math.min(MAX_RETRY_MS, LOAD_DELAY_MS * 2 ** (this.failures - 1))
+      : LOAD_DELAY_MS;
     this.timer ??= setTimeout(() => {
       this.timer = null;
       if (!this.loading && this.unloadedRows) void this.startLoading().catch(() => {});
-    }, LOAD_DELAY_MS);
+    }, delay);
     this.timer.unref(); // what waits is durable in the journal: no reason to keep a process alive
   }
 
@@ -126,10 +139,10 @@ export class DuckDBEventStore implements EventStore {
    * Starts loading what waits. When the loads end, rows that came in meanwhile wait for the timer:
    * loads do not follow each other back to back (then each would take only the rows that came during
    * the one before, and pay a load's fixed cost for them), nor retry a failure at once: after a
-   * failure the next load waits until `retryAt`, whoever asks for it. Without that, appends past the
-   * unloaded-row limit each started a load while the store was failing, each load a new journal
-   * segment: measured, 40 segments in 0.2 s for 2,000 appends, so an hour's outage under load would
-   * have left millions of files.
+   * failure the next load waits until `retryAt`, whoever asks for it (a read, that is: see `append`
+   * and `acknowledged`; the timer backs off to MAX_RETRY_MS). Each load starts a journal segment:
+   * when every write past the unloaded-row limit started one while the store was failing, 20 clients
+   * made 621 segments in 2.5 s, and an outage of hours would have left millions of files.
    */
   private startLoading(): Promise<void> {
     if (this.timer) {
@@ -160,10 +173,12 @@ export class DuckDBEventStore implements EventStore {
       } catch (err) {
         // Still in the journal (a later load or a restart picks it up): count it as waiting again.
         this.unloadedRows += rows;
+        this.failures++;
         this.retryAt = Date.now() + LOAD_DELAY_MS;
         throw err;
       }
       this.completed = load;
+      this.failures = 0;
       // A segment that could not be deleted now is deleted by the next load (it is never reloaded).
       await this.journal.discardBefore(this.loadedBefore).catch(() => {});
     } while (this.unloadedRows && (this.started < this.wanted || this.unloadedRows >= LOAD_ROWS));
