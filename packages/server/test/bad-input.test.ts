@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
+import type { DuckDBMetaStore } from '../src/store/duckdb/meta.js';
 import { cleanup, tempDir } from './support/harness.js';
 
 const contract = {
@@ -293,6 +294,26 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     const named = counts.filter((c) => c.reason.includes('made_up_')).length;
     expect(named + (other?.count ?? 0)).toBeGreaterThanOrEqual(140); // every rejection counted
     expect(other?.count).toBeGreaterThan(0);
+  });
+
+  it('rejection counts the database cannot take now are kept for the next flush, and counted once', async () => {
+    const app = await tally.createApp({ name: 'rejections-kept', contract }); // its own 100 reasons
+    const count = async () =>
+      (await tally.services.meta.rejections(app.id)).find((c) => c.reason.includes('nope_kept'))?.count ?? 0;
+    const nope = (n: number) =>
+      JSON.stringify({
+        app: app.key,
+        events: Array.from({ length: n }, () => ({ name: 'nope_kept', path: '/' })),
+      });
+    expect((await raw(ingestUrl, nope(3), { 'content-type': 'application/json' })).status).toBe(200);
+    // A real database error: the table is away while the counts are written.
+    const meta = tally.services.meta as DuckDBMetaStore;
+    await meta.run('ALTER TABLE rejections RENAME TO rejections_away');
+    await expect(tally.ingest.flushRejections()).rejects.toThrow();
+    await meta.run('ALTER TABLE rejections_away RENAME TO rejections');
+    expect((await raw(ingestUrl, nope(2), { 'content-type': 'application/json' })).status).toBe(200);
+    await tally.ingest.flushRejections();
+    expect(await count()).toBe(5);
   });
 
   it('accepts the key in ?app= and text/plain bodies (no CORS preflight), stripping query and fragment from paths', async () => {

@@ -107,10 +107,26 @@ export class IngestPipeline {
     this.rejectionCounts.set(appId, counts);
   }
 
-  /** Writes the rejection counters (called on an interval and at shutdown, off the hot path). */
+  /**
+   * Writes the rejection counters (called on an interval and at shutdown, off the hot path). Counts
+   * that could not be written (the database failing) are kept for the next time, not dropped; an
+   * app's counts are written in one statement, so none is written twice.
+   */
   async flushRejections(): Promise<void> {
-    const pending = this.rejectionCounts;
+    const pending = [...this.rejectionCounts];
     this.rejectionCounts = new Map();
-    for (const [appId, counts] of pending) await this.deps.meta.countRejections(appId, counts);
+    for (let i = 0; i < pending.length; i++) {
+      const [appId, counts] = pending[i] as [number, Map<string, number>];
+      try {
+        await this.deps.meta.countRejections(appId, counts);
+      } catch (err) {
+        for (const [id, left] of pending.slice(i)) {
+          const into = this.rejectionCounts.get(id) ?? new Map<string, number>();
+          for (const [reason, n] of left) countRejection(into, reason, n);
+          this.rejectionCounts.set(id, into);
+        }
+        throw err;
+      }
+    }
   }
 }

@@ -106,14 +106,19 @@ export class DuckDBMetaStore implements MetaStore {
     ]);
     const merged = new Map(stored.map((r) => [r.reason, 0]));
     for (const [reason, n] of counts) countRejection(merged, reason, n);
-    for (const [reason, n] of merged) {
-      if (n === 0) continue;
-      await this.run(
-        `INSERT INTO rejections VALUES ($1, $2, $3)
-         ON CONFLICT (app_id, reason) DO UPDATE SET count = count + EXCLUDED.count`,
-        [appId, reason, BigInt(n)],
-      );
-    }
+    const added = [...merged].filter(([, n]) => n > 0);
+    if (!added.length) return;
+    // One statement, so the app's counts are written whole or not at all (see flushRejections)
+    const params: unknown[] = [appId];
+    const rows = added.map(([reason, n]) => {
+      params.push(reason, BigInt(n));
+      return `($1, $${params.length - 1}, $${params.length})`;
+    });
+    await this.run(
+      `INSERT INTO rejections VALUES ${rows.join(', ')}
+       ON CONFLICT (app_id, reason) DO UPDATE SET count = count + EXCLUDED.count`,
+      params,
+    );
   }
 
   async rejections(appId: number): Promise<Array<{ reason: string; count: number }>> {
