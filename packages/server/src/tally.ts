@@ -139,8 +139,16 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
     },
     async close() {
       for (const t of timers) clearInterval(t);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections; the requests in flight are answered: a batch being written gets its 2xx,
+      // so its client does not send it again (to be counted twice). Idle keep-alive connections
+      // close at once, busy ones once their answer is out; what is left after 5 s is cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const cut = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(cut);
       await ingest.flushRejections().catch(() => {});
       await events.close();
       await meta.close();
