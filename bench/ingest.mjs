@@ -14,6 +14,7 @@ import {
   ROOT,
   report,
   startProcess,
+  stopProcess,
 } from './lib.mjs';
 import { mixedTraffic } from './mixed-traffic.mjs';
 
@@ -84,7 +85,7 @@ async function mixedLoad() {
       share2xx: r['2xx'] / (r.requests.total || 1),
     };
   } finally {
-    server.child.kill();
+    await stopProcess(server.child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -241,8 +242,6 @@ try {
     storedEvents: overview.events,
   });
 } finally {
-  bare.child.kill();
-  bareJson.child.kill();
-  tally.child.kill();
+  await Promise.all([bare, bareJson, tally].map((p) => stopProcess(p.child)));
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -85,6 +85,17 @@ export function startProcess(args, env = {}) {
   });
 }
 
+/**
+ * Stops a process started by `startProcess` and waits until it has exited: a server that stops
+ * gracefully still writes to its data folder (a last load), which must not be removed under it.
+ */
+export function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill();
+  return exited;
+}
+
 /** The fields of a /proc stat file after the process name (field 3 onwards); null off Linux. */
 function statFields(file) {
   try {

@@ -84,7 +84,10 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   router.get('/api/health', 'public', () => ({ ok: true }));
 
   const dirs = { dashboard: packageDist('@tally/dashboard'), tracker: packageDist('@tally/browser') };
+  /** Set by close(): answers then end their connection, so a busy keep-alive client lets go. */
+  let stopping = false;
   const server = createServer((req, res) => {
+    if (stopping) res.setHeader('connection', 'close');
     if (answerBatch(req, res)) return; // most requests: straight to ingest (see registerIngestRoutes)
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     let url: URL;
@@ -141,7 +144,8 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
       for (const t of timers) clearInterval(t);
       // No new connections; the requests in flight are answered: a batch being written gets its 2xx,
       // so its client does not send it again (to be counted twice). Idle keep-alive connections
-      // close at once, busy ones once their answer is out; what is left after 5 s is cut.
+      // close at once, busy ones after their next answer; what is left after 5 s is cut.
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idle = setInterval(() => server.closeIdleConnections(), 50);

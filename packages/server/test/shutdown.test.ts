@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startTally } from '../src/tally.js';
 import { cleanup, tempDir } from './support/harness.js';
@@ -35,6 +35,63 @@ describe('stopping the server', () => {
       await closing;
       const s = await openStore(dir);
       expect(await s.store.all<{ path: string }>('SELECT path FROM events')).toEqual([{ path: '/last' }]);
+      await closeStore(s);
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
+describe('stopping the server under load', () => {
+  it('stops promptly (no 5 s cut) and stores exactly the batches it answered 2xx: none is cut off after being stored', async () => {
+    const dir = tempDir();
+    try {
+      const tally = await startTally({
+        dataDir: dir,
+        port: 0,
+        ratePerAddress: 1e6,
+        adminEmail: 'a@example.com',
+        adminPassword: 'pw-long-enough',
+      });
+      const { key } = await tally.createApp({ name: 'busy' });
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      let acknowledged = 0;
+      let stop = false;
+      const send = (i: number) =>
+        new Promise<number | string>((resolve) => {
+          const body = JSON.stringify({ app: key, events: [{ name: 'pageview', path: `/p${i}` }] });
+          const req = request(`${tally.url}/api/v1/events`, {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          });
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', (err) => resolve(err.message));
+          req.end(body);
+        });
+      // 8 clients, each sending its next batch as soon as the last is answered.
+      const clients = Array.from({ length: 8 }, async (_, c) => {
+        for (let i = 0; !stop; i++) {
+          const status = await send(c * 100_000 + i);
+          if (status === 204) acknowledged++;
+          else if (typeof status === 'number') throw new Error(`answered ${status}`);
+        }
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      await tally.close();
+      const took = Date.now() - started;
+      stop = true;
+      await Promise.all(clients);
+      agent.destroy();
+      expect(took).toBeLessThan(2_000); // busy connections are told to close, not left to the 5 s cut
+      expect(acknowledged).toBeGreaterThan(0);
+      const s = await openStore(dir);
+      const [row] = await s.store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM events');
+      expect(row?.n).toBe(acknowledged); // cutting every connection at once stored more than it answered
       await closeStore(s);
     } finally {
       cleanup(dir);
