@@ -5,6 +5,9 @@ import { toWellFormed } from '../../well-formed.js';
 import type { PendingFile } from '../journal.js';
 import { rowProblem } from './load.js';
 
+/** Lines read between two turns of the event loop (about 20 ms of work). */
+const LINES_PER_SLICE = 5_000;
+
 /** What `mendSegment` did to a segment's lines. */
 export interface Mended {
   /** Lines rewritten so that they load: invalid UTF-8 or a lone surrogate became U+FFFD, or a row
@@ -69,6 +72,9 @@ export async function mendSegment(file: PendingFile, setAsideDir: string): Promi
   const result: Mended = { mended: 0, setAside: [] };
   let index = 0;
   for (let start = 0; start < bytes.length; index++) {
+    // A few µs a line on the request thread: a long segment (a store down for a while under load)
+    // is read in slices, with requests served in between.
+    if (index % LINES_PER_SLICE === LINES_PER_SLICE - 1) await new Promise(setImmediate);
     const end = bytes.indexOf(0x0a, start);
     const line = bytes.subarray(start, end === -1 ? bytes.length : end);
     start = end === -1 ? bytes.length : end + 1;
