@@ -4,16 +4,21 @@ import { startTally } from '../src/tally.js';
 import { cleanup, tempDir } from './support/harness.js';
 import { closeStore, openStore } from './support/store.js';
 
+/** A server in `dir` whose clients are never rate-limited (the load test sends back to back). */
+const serve = (dir: string) =>
+  startTally({
+    dataDir: dir,
+    port: 0,
+    ratePerAddress: 1e6,
+    adminEmail: 'a@example.com',
+    adminPassword: 'pw-long-enough',
+  });
+
 describe('stopping the server', () => {
   it('answers the batch in flight (and stores it) before it closes, so its client does not send it again', async () => {
     const dir = tempDir();
     try {
-      const tally = await startTally({
-        dataDir: dir,
-        port: 0,
-        adminEmail: 'a@example.com',
-        adminPassword: 'pw-long-enough',
-      });
+      const tally = await serve(dir);
       const { key } = await tally.createApp({ name: 'stopping' });
       const body = JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/last' }] });
       const answered = new Promise<number | string>((resolve) => {
@@ -46,13 +51,7 @@ describe('stopping the server under load', () => {
   it('stops promptly (no 5 s cut) and stores exactly the batches it answered 2xx: none is cut off after being stored', async () => {
     const dir = tempDir();
     try {
-      const tally = await startTally({
-        dataDir: dir,
-        port: 0,
-        ratePerAddress: 1e6,
-        adminEmail: 'a@example.com',
-        adminPassword: 'pw-long-enough',
-      });
+      const tally = await serve(dir);
       const { key } = await tally.createApp({ name: 'busy' });
       const agent = new Agent({ keepAlive: true, maxSockets: 8 });
       let acknowledged = 0;
