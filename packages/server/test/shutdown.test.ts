@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, type ClientRequest, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startTally } from '../src/tally.js';
 import { cleanup, tempDir } from './support/harness.js';
@@ -14,6 +14,26 @@ const serve = (dir: string) =>
     adminPassword: 'pw-long-enough',
   });
 
+/**
+ * POSTs a batch: its status, or the error message when the connection fails. `send` gets the
+ * request to write the body itself (in parts, say); by default it is written whole.
+ */
+function post(url: string, body: string, agent?: Agent, send = (req: ClientRequest) => req.end(body)) {
+  return new Promise<number | string>((resolve) => {
+    const req = request(`${url}/api/v1/events`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (err) => resolve(err.message));
+    send(req);
+  });
+}
+
 describe('stopping the server', () => {
   it('answers the batch in flight (and stores it) before it closes, so its client does not send it again', async () => {
     const dir = tempDir();
@@ -21,16 +41,7 @@ describe('stopping the server', () => {
       const tally = await serve(dir);
       const { key } = await tally.createApp({ name: 'stopping' });
       const body = JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/last' }] });
-      const answered = new Promise<number | string>((resolve) => {
-        const req = request(`${tally.url}/api/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        });
-        req.on('response', (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on('error', (err) => resolve(err.message));
+      const answered = post(tally.url, body, undefined, (req) => {
         req.write(body.slice(0, 10)); // the request is in: headers and part of its body
         setTimeout(() => req.end(body.slice(10)), 100); // the rest once the server is stopping
       });
@@ -57,20 +68,7 @@ describe('stopping the server under load', () => {
       let acknowledged = 0;
       let stop = false;
       const send = (i: number) =>
-        new Promise<number | string>((resolve) => {
-          const body = JSON.stringify({ app: key, events: [{ name: 'pageview', path: `/p${i}` }] });
-          const req = request(`${tally.url}/api/v1/events`, {
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          });
-          req.on('response', (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          });
-          req.on('error', (err) => resolve(err.message));
-          req.end(body);
-        });
+        post(tally.url, JSON.stringify({ app: key, events: [{ name: 'pageview', path: `/p${i}` }] }), agent);
       // 8 clients, each sending its next batch as soon as the last is answered.
       const clients = Array.from({ length: 8 }, async (_, c) => {
         for (let i = 0; !stop; i++) {
