@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tally } from '../src/tally.js';
-import { serveTally } from './support/harness.js';
+import { startTally, type Tally } from '../src/tally.js';
+import { cleanup, serveTally, tempDir } from './support/harness.js';
 
 describe('sessions: HttpOnly SameSite cookies, and CSRF tokens on every state change', () => {
   let tally: Tally;
@@ -87,5 +87,64 @@ describe('sessions: HttpOnly SameSite cookies, and CSRF tokens on every state ch
     expect(out.status).toBe(200);
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     expect((await fetch(`${tally.url}/api/apps`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  // Last: it deletes one of the two owners, whichever loses the race
+  it('account changes at the same moment keep their rules: one user per email (409, not a 500), never no owner', async () => {
+    const auth = { authorization: `Bearer ${await tally.adminToken()}`, 'content-type': 'application/json' };
+    const addUser = (email: string, role = 'viewer') =>
+      fetch(`${tally.url}/api/users`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ email, password: 'another-long-password', role }),
+      });
+    const twice = await Promise.all([addUser('same@example.com'), addUser('same@example.com')]);
+    expect(twice.map((r) => r.status).sort()).toEqual([200, 409]);
+    // Two owners, both deleted at once: one must stay
+    const other = (await (await addUser('owner2@example.com', 'owner')).json()) as { id: number };
+    const users = (await (await fetch(`${tally.url}/api/users`, { headers: auth })).json()) as Array<{
+      id: number;
+      role: string;
+    }>;
+    const owners = users.filter((u) => u.role === 'owner').map((u) => u.id);
+    expect(owners).toContain(other.id);
+    const deleted = await Promise.all(
+      owners.map((id) => fetch(`${tally.url}/api/users/${id}`, { method: 'DELETE', headers: auth })),
+    );
+    expect(deleted.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect((await tally.services.auth.users()).filter((u) => u.role === 'owner')).toHaveLength(1);
+  });
+});
+
+describe('the one-time setup link (no admin in the environment)', () => {
+  it('makes the first owner once: a wrong token, a second use, or a second use at the same moment are refused', async () => {
+    const dir = tempDir();
+    const tally = await startTally({ dataDir: dir, port: 0 });
+    try {
+      expect(tally.setupUrl).toMatch(/\/setup\/setup_/);
+      const token = (tally.setupUrl as string).split('/setup/')[1] as string;
+      const setup = (setupToken: string, email: string) =>
+        fetch(`${tally.url}/api/auth/setup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ setupToken, email, password: 'a-long-enough-password' }),
+        });
+      const status = async () =>
+        ((await (await fetch(`${tally.url}/api/auth/setup-status`)).json()) as { needsSetup: boolean })
+          .needsSetup;
+      expect(await status()).toBe(true);
+      expect((await setup(`${token}x`, 'guess@example.com')).status).toBe(403);
+      // Two at once with the right token: one owner, not two
+      const both = await Promise.all([setup(token, 'first@example.com'), setup(token, 'second@example.com')]);
+      expect(both.map((r) => r.status).sort()).toEqual([200, 403]);
+      expect(await status()).toBe(false);
+      expect((await setup(token, 'third@example.com')).status).toBe(403);
+      const users = await tally.services.auth.users();
+      expect(users).toHaveLength(1);
+      expect(users[0]?.role).toBe('owner');
+    } finally {
+      await tally.close();
+      cleanup(dir);
+    }
   });
 });

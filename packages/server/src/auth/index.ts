@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import type { Authenticator, Principal } from '../http/router.js';
+import { serial } from '../store/serial.js';
 import type { MetaStore, Role } from '../store/types.js';
 import { hashPassword, MIN_PASSWORD, verifyPassword } from './passwords.js';
 import { AUTH_DDL } from './schema.js';
@@ -68,6 +69,13 @@ export function checkRole(role: unknown): Role {
  * stored only as its SHA-256; passwords with scrypt.
  */
 export class Auth implements Authenticator {
+  /**
+   * Account changes one at a time: each checks, then writes, across awaits (scrypt alone takes tens
+   * of ms), so two at once could both pass the check. Measured: the setup link used twice at the
+   * same moment made two owners.
+   */
+  private readonly accounts = serial();
+
   constructor(
     private readonly meta: MetaStore,
     private readonly config: Config,
@@ -168,13 +176,15 @@ export class Auth implements Authenticator {
   }
 
   /** Uses the one-time setup token: creates the first owner, then the token is gone. */
-  async setup(token: unknown, email: unknown, password: unknown): Promise<User> {
-    const stored = await this.meta.getSetting(SETUP_KEY);
-    if (!stored || typeof token !== 'string' || digest(token) !== stored || (await this.users()).length)
-      throw new HttpError(403, 'this setup link is not valid (it works once, before any account exists)');
-    const user = await this.createUser(checkEmail(email), checkPassword(password), 'owner');
-    await this.meta.setSetting(SETUP_KEY, null);
-    return user;
+  setup(token: unknown, email: unknown, password: unknown): Promise<User> {
+    return this.accounts(async () => {
+      const stored = await this.meta.getSetting(SETUP_KEY);
+      if (!stored || typeof token !== 'string' || digest(token) !== stored || (await this.users()).length)
+        throw new HttpError(403, 'this setup link is not valid (it works once, before any account exists)');
+      const user = await this.insertUser(checkEmail(email), checkPassword(password), 'owner');
+      await this.meta.setSetting(SETUP_KEY, null);
+      return user;
+    });
   }
 
   async needsSetup(): Promise<boolean> {
@@ -185,7 +195,11 @@ export class Auth implements Authenticator {
     return (await this.meta.all<UserRow>('SELECT * FROM users ORDER BY id')).map(toUser);
   }
 
-  async createUser(email: string, password: string, role: Role): Promise<User> {
+  createUser(email: string, password: string, role: Role): Promise<User> {
+    return this.accounts(() => this.insertUser(email, password, role));
+  }
+
+  private async insertUser(email: string, password: string, role: Role): Promise<User> {
     const e = checkEmail(email);
     checkPassword(password);
     if ((await this.meta.all('SELECT 1 FROM users WHERE email = $1', [e])).length)
@@ -198,15 +212,17 @@ export class Auth implements Authenticator {
     return toUser(row);
   }
 
-  async deleteUser(id: number): Promise<void> {
-    const users = await this.users();
-    const user = users.find((u) => u.id === id);
-    if (!user) throw new HttpError(404, 'no such user');
-    if (user.role === 'owner' && users.filter((u) => u.role === 'owner').length === 1)
-      throw new HttpError(409, 'the last owner cannot be deleted');
-    for (const table of ['sessions', 'api_tokens'])
-      await this.meta.run(`DELETE FROM ${table} WHERE user_id = $1`, [id]);
-    await this.meta.run('DELETE FROM users WHERE id = $1', [id]);
+  deleteUser(id: number): Promise<void> {
+    return this.accounts(async () => {
+      const users = await this.users();
+      const user = users.find((u) => u.id === id);
+      if (!user) throw new HttpError(404, 'no such user');
+      if (user.role === 'owner' && users.filter((u) => u.role === 'owner').length === 1)
+        throw new HttpError(409, 'the last owner cannot be deleted');
+      for (const table of ['sessions', 'api_tokens'])
+        await this.meta.run(`DELETE FROM ${table} WHERE user_id = $1`, [id]);
+      await this.meta.run('DELETE FROM users WHERE id = $1', [id]);
+    });
   }
 
   async createToken(userId: number, name: unknown): Promise<{ id: number; token: string }> {
