@@ -294,10 +294,18 @@ export class DuckDBEventStore implements EventStore {
    * Deletes, then removes the journal segments that held the deleted rows, and the app's lines set
    * aside as unloadable (erasure means gone).
    */
-  private async deleteWhere(appId: number, where: string, params: unknown[]): Promise<number> {
+  private async deleteWhere(
+    appId: number,
+    where: string,
+    params: unknown[],
+    { wholeApp = false } = {},
+  ): Promise<number> {
     await this.journal.rotate();
     await this.loaded();
     const n = await this.exclusive(async () => {
+      // Between the loads (they take turns on the writer): what was loaded is deleted below, what is
+      // loaded from now on skips the app.
+      if (wholeApp) await this.db.writer.run('INSERT OR IGNORE INTO erased_apps VALUES ($1)', [appId]);
       const [row] = await readAll<{ n: number }>(
         this.db,
         this.db.writer,
@@ -313,8 +321,13 @@ export class DuckDBEventStore implements EventStore {
     return n;
   }
 
+  /**
+   * Erases every event of the app, those still on their way too: the app is marked erased with the
+   * delete, so rows acknowledged while the erasure runs (batches authenticated before the app was
+   * gone) are never loaded. App ids are not reused.
+   */
   deleteApp(appId: number): Promise<number> {
-    return this.deleteWhere(appId, 'app_id = $1', [appId]);
+    return this.deleteWhere(appId, 'app_id = $1', [appId], { wholeApp: true });
   }
 
   deleteMachine(appId: number, machine: string): Promise<number> {

@@ -65,6 +65,10 @@ export const EVENT_COLUMNS = [
   'props',
 ] as const;
 
-/** How far the journal has been loaded, updated in the same transaction as the rows. */
+/**
+ * How far the journal has been loaded, updated in the same transaction as the rows; and the apps
+ * whose events were erased whole, whose rows the loads skip (see DuckDBEventStore.deleteApp).
+ */
 export const JOURNAL_DDL = `
-CREATE TABLE IF NOT EXISTS journal_state (id INTEGER PRIMARY KEY, segment INTEGER NOT NULL, pos BIGINT NOT NULL);`;
+CREATE TABLE IF NOT EXISTS journal_state (id INTEGER PRIMARY KEY, segment INTEGER NOT NULL, pos BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS erased_apps (app_id INTEGER PRIMARY KEY);`;
