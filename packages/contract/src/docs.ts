@@ -103,11 +103,14 @@ export function renderUsageDocs(contract: Contract, options: { title?: string } 
 
   out.push('## How to opt out', '');
   const o = contract.optOut;
-  if (o.env) out.push('Set this environment variable:', '', '```bash', o.env, '```', '');
-  if (o.command)
-    out.push('Or run this command in the root of your project:', '', '```bash', o.command, '```', '');
-  if (o.featureFlag) out.push('Or disable the feature flag:', '', '```bash', o.featureFlag, '```', '');
-  if (o.settings?.length) out.push(`Or in the app: ${o.settings.map((s) => `**${s}**`).join(' → ')}.`, '');
+  // The first way is said as the way; each one after it as another ("Or …").
+  let ways = 0;
+  const way = (text: string) => (ways++ ? `Or ${text}` : text[0]?.toUpperCase() + text.slice(1));
+  const code = (line: string) => ['```bash', line, '```', ''];
+  if (o.env) out.push(way('set this environment variable:'), '', ...code(o.env));
+  if (o.command) out.push(way('run this command in the root of your project:'), '', ...code(o.command));
+  if (o.featureFlag) out.push(way('disable the feature flag:'), '', ...code(o.featureFlag));
+  if (o.settings?.length) out.push(way(`in the app: ${o.settings.map((s) => `**${s}**`).join(' → ')}.`), '');
   if (o.doNotTrack !== false && (o.env || o.command))
     out.push('`DO_NOT_TRACK=1` is honoured too and turns collection off.', '');
   out.push('When disabled, absolutely no data is sent.', '');

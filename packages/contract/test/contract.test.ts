@@ -221,4 +221,18 @@ describe('renderUsageDocs', () => {
     expect(md).toContain('No machine identifiers: no serial numbers or unique IDs.');
     expect(md).toContain('When disabled, absolutely no data is sent.');
   });
+
+  it('the first way to opt out is said as the way, each one after it as another ("Or …")', () => {
+    const optOut = (o: object) =>
+      renderUsageDocs(defineContract({ app: 'A', optOut: o })).split('## How to opt out')[1] ?? '';
+    const settingsOnly = optOut({ settings: ['Settings', 'General'] });
+    expect(settingsOnly).toContain('\nIn the app: **Settings** → **General**.');
+    expect(settingsOnly).not.toContain('Or ');
+    const flagFirst = optOut({ featureFlag: 'A_FF=false', settings: ['Settings'] });
+    expect(flagFirst).toContain('\nDisable the feature flag:');
+    expect(flagFirst).toContain('\nOr in the app: **Settings**.');
+    const all = optOut({ env: 'A_OFF=1', command: 'a telemetry --disable' });
+    expect(all).toContain('\nSet this environment variable:');
+    expect(all).toContain('\nOr run this command in the root of your project:');
+  });
 });
