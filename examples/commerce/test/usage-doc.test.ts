@@ -40,8 +40,8 @@ describe('ADMIN-USAGE.md states the seed\'s "Admin Analytics" section', () => {
   });
 
   it.each([
-    ['M8', 'The name of the store (personal: removed when you anonymise)'],
-    ['M9', 'The email of the user (personal: removed when you anonymise)'],
+    ['M8', 'The name of the store (personal: removed when you anonymize)'],
+    ['M9', 'The email of the user (personal: removed when you anonymize)'],
     ['M10', 'The total number of products'],
     ['M10', 'The total number of orders'],
     ['M10', 'The total number of discounts'],

@@ -25,7 +25,7 @@ const CONTEXT_WORDS: Record<keyof ContextFields, string> = {
 
 const privacyNote = (p: PropSpec) =>
   p.privacy === 'pii'
-    ? ' (personal: removed when you anonymise)'
+    ? ' (personal: removed when you anonymize)'
     : p.privacy === 'identifier'
       ? ' (identifier)'
       : '';

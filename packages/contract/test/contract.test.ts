@@ -199,7 +199,7 @@ describe('renderUsageDocs', () => {
     expect(md).toContain('# Usage Information');
     expect(md).toContain('A unique project ID');
     expect(md).toContain('A unique machine ID, a random UUID');
-    expect(md).toContain('The name of the store (personal: removed when you anonymise)');
+    expect(md).toContain('The name of the store (personal: removed when you anonymize)');
     expect(md).toContain('ACME_DISABLE_TELEMETRY=true');
     expect(md).toContain('acme telemetry --disable');
     expect(md).toContain('DO_NOT_TRACK=1');
