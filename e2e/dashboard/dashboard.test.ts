@@ -525,7 +525,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
     }
   });
 
-  it('owners create an app (key and snippets shown) and a share link from the Settings view', async () => {
+  it('owners create an app (key and snippets shown), a share link, and delete the app (its name typed out) from the Settings view', async () => {
     const { page, context } = await open('Acme Admin');
     try {
       await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
@@ -537,7 +537,21 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       expect(tally.services.apps.list().some((a) => a.name === 'New product' && a.key === key)).toBe(true);
       await page.getByRole('button', { name: 'Create share link' }).click();
       expect(await page.getByTestId('secret').innerText()).toContain('/share/sh_');
+      // The selected app's key and snippets stay at hand, not only right after it was created
+      await page.getByText('Send events to New product: its key and snippets').click();
+      expect(await page.getByTestId('selected-app-key').innerText()).toBe(key);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-settings.png'), fullPage: true });
+      // Deleting it takes its name typed out: a wrong one deletes nothing
+      const confirm = page.getByLabel(/Type its name to confirm/);
+      await confirm.fill('New produc');
+      await page.getByRole('button', { name: 'Delete app' }).click();
+      await page.getByText('Type New product to delete it').waitFor();
+      expect(tally.services.apps.list().some((a) => a.key === key)).toBe(true);
+      await confirm.fill('New product');
+      await page.getByRole('button', { name: 'Delete app' }).click();
+      await page.getByText('Deleted New product and its 0 events').waitFor();
+      expect(tally.services.apps.list().some((a) => a.key === key)).toBe(false);
+      expect(await page.getByRole('banner').locator('select').innerText()).not.toContain('New product');
     } finally {
       await context.close();
     }

@@ -21,13 +21,16 @@ const form = (e: Event) => {
   return new FormData(e.target as HTMLFormElement);
 };
 
-/** How to send events to a new app: the script tag, the Node SDK, and a contract to start from. */
-function Snippets({ app }: { app: { name: string; key: string } }) {
+/**
+ * How to send events to an app: the script tag, the Node SDK, and a contract to start from. `testId`
+ * names its key for tests (the new app's and the selected app's can be on the page together).
+ */
+function Snippets({ app, testId = 'app-key' }: { app: { name: string; key: string }; testId?: string }) {
   const origin = location.origin;
   return (
     <div class="snippets">
       <p>
-        App key: <code data-testid="app-key">{app.key}</code>
+        App key: <code data-testid={testId}>{app.key}</code>
       </p>
       <h3>Web page</h3>
       <pre>{`<script defer src="${origin}/tally.js" data-app="${app.key}" data-endpoint="${origin}"></script>`}</pre>
@@ -201,6 +204,12 @@ function OwnerSettings({
           >
             Create share link
           </button>
+          {app.key && (
+            <details>
+              <summary>Send events to {app.name}: its key and snippets</summary>
+              <Snippets app={{ name: app.name, key: app.key }} testId="selected-app-key" />
+            </details>
+          )}
           <h3>Erase a machine's data</h3>
           <form
             onSubmit={(e) => {
@@ -218,6 +227,31 @@ function OwnerSettings({
               Machine id <input name="machine" required />
             </label>{' '}
             <button type="submit">Erase</button>
+          </form>
+          <h3>Delete this app</h3>
+          <form
+            onSubmit={(e) => {
+              // Typing the name, not a dialog: the app, its events and its share links go for good.
+              if (String(form(e).get('confirm')) !== app.name) {
+                setMessage(`Type ${app.name} to delete it`);
+                return;
+              }
+              api<{ deleted: number }>(`/api/apps/${app.id}`, { method: 'DELETE' }).then(
+                (r) => {
+                  setMessage(`Deleted ${app.name} and its ${r.deleted} events`);
+                  onAppsChanged();
+                },
+                (err) => setMessage(err.message),
+              );
+            }}
+          >
+            <label>
+              Its events and share links go for good. Type its name to confirm{' '}
+              <input name="confirm" required autocomplete="off" />
+            </label>{' '}
+            <button type="submit" class="danger">
+              Delete app
+            </button>
           </form>
         </section>
       )}
