@@ -525,7 +525,7 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
     }
   });
 
-  it('owners create an app (key and snippets shown), a share link, and delete the app (its name typed out) from the Settings view', async () => {
+  it('owners create an app (key and snippets shown), a share link, stop and resume its events, and delete it (its name typed out) from the Settings view', async () => {
     const { page, context } = await open('Acme Admin');
     try {
       await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
@@ -541,6 +541,19 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       await page.getByText('Send events to New product: its key and snippets').click();
       expect(await page.getByTestId('selected-app-key').innerText()).toBe(key);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-settings.png'), fullPage: true });
+      // A kill switch: refused events (410, SDKs stop sending), then accepted again
+      const send = () =>
+        fetch(`${tally.url}/api/v1/events`, {
+          method: 'POST',
+          body: JSON.stringify({ app: key, events: [{ name: 'pageview', path: '/' }] }),
+        }).then((r) => r.status);
+      expect(await send()).toBe(204);
+      await page.getByRole('button', { name: 'Stop accepting events' }).click();
+      await page.getByRole('button', { name: 'Accept events again' }).waitFor();
+      expect(await send()).toBe(410);
+      await page.getByRole('button', { name: 'Accept events again' }).click();
+      await page.getByRole('button', { name: 'Stop accepting events' }).waitFor();
+      expect(await send()).toBe(204);
       // Deleting it takes its name typed out: a wrong one deletes nothing
       const confirm = page.getByLabel(/Type its name to confirm/);
       await confirm.fill('New produc');
@@ -549,9 +562,11 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       expect(tally.services.apps.list().some((a) => a.key === key)).toBe(true);
       await confirm.fill('New product');
       await page.getByRole('button', { name: 'Delete app' }).click();
-      await page.getByText('Deleted New product and its 0 events').waitFor();
+      await page.getByText('Deleted New product and its 2 events').waitFor();
       expect(tally.services.apps.list().some((a) => a.key === key)).toBe(false);
-      expect(await page.getByRole('banner').locator('select').innerText()).not.toContain('New product');
+      await expect
+        .poll(() => page.getByRole('banner').locator('select').innerText(), { timeout: 5_000 })
+        .not.toContain('New product');
     } finally {
       await context.close();
     }

@@ -10,6 +10,8 @@ export interface App {
   name: string;
   key?: string;
   retentionDays?: number | null;
+  /** Refusing events (410): its SDKs stop sending. */
+  disabled?: boolean;
   contract: {
     pages: string[];
     events: Record<

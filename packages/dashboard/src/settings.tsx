@@ -177,6 +177,29 @@ function OwnerSettings({
             </label>{' '}
             <button type="submit">Save</button>
           </form>
+          <h3>Events</h3>
+          <p>
+            {app.disabled
+              ? 'Refused: batches get 410, and the SDKs stop sending. '
+              : 'Accepted from the SDKs with its key. '}
+            <button
+              type="button"
+              onClick={() =>
+                api(`/api/apps/${app.id}`, {
+                  method: 'PATCH',
+                  body: JSON.stringify({ disabled: !app.disabled }),
+                }).then(
+                  () => {
+                    setMessage(app.disabled ? 'Events are accepted again' : 'Events are refused');
+                    onAppsChanged(app.id);
+                  },
+                  (err) => setMessage(err.message),
+                )
+              }
+            >
+              {app.disabled ? 'Accept events again' : 'Stop accepting events'}
+            </button>
+          </p>
           <h3>Share links (read-only, no login)</h3>
           <ul>
             {shares.map((s) => (
