@@ -541,6 +541,16 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       await page.getByText('Send events to New product: its key and snippets').click();
       expect(await page.getByTestId('selected-app-key').innerText()).toBe(key);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-settings.png'), fullPage: true });
+      // The retention field shows what is saved, after a reload too
+      const days = page.getByLabel(/Keep data for/);
+      expect(await days.inputValue()).toBe('');
+      await days.fill('30');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Retention saved').waitFor();
+      expect(tally.services.apps.list().find((a) => a.key === key)?.retentionDays).toBe(30);
+      await page.reload();
+      await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+      await expect.poll(() => page.getByLabel(/Keep data for/).inputValue()).toBe('30');
       // A kill switch: refused events (410, SDKs stop sending), then accepted again
       const send = () =>
         fetch(`${tally.url}/api/v1/events`, {

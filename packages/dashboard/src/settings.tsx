@@ -158,7 +158,7 @@ function OwnerSettings({
                 api(`/api/apps/${app.id}`, {
                   method: 'PATCH',
                   body: JSON.stringify({ retentionDays: days ? Number(days) : null }),
-                }),
+                }).then(() => onAppsChanged(app.id)), // the field shows what is saved
                 'Retention saved',
               );
             }}
@@ -166,11 +166,13 @@ function OwnerSettings({
             <label>
               Keep data for{' '}
               <input
+                key={`${app.id}:${app.retentionDays ?? ''}`}
                 name="days"
                 type="number"
                 min={1}
                 max={3650}
                 placeholder="forever"
+                defaultValue={app.retentionDays ? String(app.retentionDays) : ''}
                 style={{ width: '7em' }}
               />{' '}
               days
