@@ -11,7 +11,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> =>
  * keeps it, but it is no Unicode text: strict JSON readers (the store's among them) refuse it, and
  * a stored one would make every later read of the rows around it fail.
  */
-const isText: (s: string) => boolean =
+export const isText: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
     ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed()
     : (s) => !/\p{Cs}/u.test(s); // browsers before isWellFormed (2023)

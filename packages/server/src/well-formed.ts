@@ -8,9 +8,6 @@
  */
 
 export const toWellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
-/** Whether `s` holds no lone surrogate. */
-export const isWellFormedText = (s: string): boolean =>
-  (s as string & { isWellFormed(): boolean }).isWellFormed();
 const wellFormedStrings = (_key: string, v: unknown) => (typeof v === 'string' ? toWellFormed(v) : v);
 /** Present in any JSON text that escapes a lone surrogate (and, rarely, in one that escapes a
  * backslash before "ud": such text passes through the slow path unchanged). */

@@ -1,4 +1,4 @@
-import { isWellFormedText } from '../../well-formed.js';
+import { isText } from '@tally/contract';
 import { EVENT_COLUMNS } from './schema.js';
 
 /** The SQL type each journal field is cast to (the rest are VARCHAR); fields are in EVENT_COLUMNS order. */
@@ -31,7 +31,7 @@ function fits(type: string, v: unknown): boolean {
     case 'BOOLEAN':
       return typeof v === 'boolean';
     default:
-      return typeof v === 'string' && isWellFormedText(v);
+      return typeof v === 'string' && isText(v); // the contract's test: no lone surrogate
   }
 }
 
