@@ -187,15 +187,12 @@ function OwnerSettings({
             <button
               type="button"
               onClick={() =>
-                api(`/api/apps/${app.id}`, {
-                  method: 'PATCH',
-                  body: JSON.stringify({ disabled: !app.disabled }),
-                }).then(
-                  () => {
-                    setMessage(app.disabled ? 'Events are accepted again' : 'Events are refused');
-                    onAppsChanged(app.id);
-                  },
-                  (err) => setMessage(err.message),
+                act(
+                  api(`/api/apps/${app.id}`, {
+                    method: 'PATCH',
+                    body: JSON.stringify({ disabled: !app.disabled }),
+                  }).then(() => onAppsChanged(app.id)),
+                  app.disabled ? 'Events are accepted again' : 'Events are refused',
                 )
               }
             >
