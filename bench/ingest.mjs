@@ -100,6 +100,12 @@ try {
     events: Array.from({ length: 100 }, (_, i) => ({ name: 'pageview', path: `/bench/${i % 10}` })),
   });
 
+  /** Events Tally acknowledged over every load of the run: the stored count must equal it. */
+  let acknowledged = 0;
+  const counted = (server, body, r) => {
+    if (server === tally) acknowledged += r['2xx'] * JSON.parse(body).events.length;
+    return r;
+  };
   /**
    * A load; the server's CPU time per request over it (all its threads, in µs); and the share of the
    * machine's CPU time nobody used (server, load tool and all). A high share says throughput is held
@@ -109,7 +115,11 @@ try {
   const measured = async (server, body, conns, newIds = false) => {
     const before = cpuMs(server.child.pid);
     const machineBefore = machineCpuMs();
-    const r = await load({ url: `${server.url}/api/v1/events`, body, duration, connections: conns, newIds });
+    const r = counted(
+      server,
+      body,
+      await load({ url: `${server.url}/api/v1/events`, body, duration, connections: conns, newIds }),
+    );
     const used = cpuMs(server.child.pid);
     const perRequest = before === null || used === null ? null : ((used - before) * 1000) / r.requests.total;
     return {
@@ -126,8 +136,18 @@ try {
     runs.push({ ref, refJson, one, ratio: one.requests.average / ref.requests.average });
   }
   /** Single-event requests at FIXED_RATE, a moderate rate the load tool keeps up with. */
-  const atFixedRateLoad = (server) =>
-    load({ url: `${server.url}/api/v1/events`, body: single, duration, connections: 64, rate: FIXED_RATE });
+  const atFixedRateLoad = async (server) =>
+    counted(
+      server,
+      single,
+      await load({
+        url: `${server.url}/api/v1/events`,
+        body: single,
+        duration,
+        connections: 64,
+        rate: FIXED_RATE,
+      }),
+    );
   /**
    * The request thread's CPU time per single-event request at a fixed, moderate rate: the load tool
    * then keeps up, so the figure is the server's own cost, steadier from run to run than saturated
@@ -237,9 +257,12 @@ try {
     share2xx: { single: ok(one), batched: ok(batched) },
     // Memory: the most each server held over the whole run (Tally: the loads above and the query).
     peakRssMb: { bare: peakRssMb(bare.child.pid), tally: peakRssMb(tally.child.pid) },
-    acknowledgedEvents:
-      runs.reduce((n, r) => n + r.one['2xx'], 0) + batched['2xx'] * 100 + newSessions['2xx'],
+    acknowledgedEvents: acknowledged,
     storedEvents: overview.events,
+    everyAcknowledgedEventStored: overview.events >= acknowledged,
+    // Stored, never answered: the requests in flight when each load ended (the load tool leaves
+    // without reading their answers), at most its connections × events a request per load.
+    storedUnanswered: overview.events - acknowledged,
   });
 } finally {
   await Promise.all([bare, bareJson, tally].map((p) => stopProcess(p.child)));
