@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, delta, duration, percent } from '../../packages/dashboard/src/format.js';
@@ -577,6 +578,34 @@ describe.skipIf(skip)('the dashboard answers the seed questions on the demo data
       await expect
         .poll(() => page.getByRole('banner').locator('select').innerText(), { timeout: 5_000 })
         .not.toContain('New product');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an owner downloads a backup from Settings: a DuckDB file with every app and event of the server', async () => {
+    const { page, context } = await open('Acme Admin');
+    const file = join(dataDir, 'downloaded-backup.duckdb');
+    try {
+      await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('download-backup').click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^tally-backup-\d{4}-\d\d-\d\d\.duckdb$/);
+      await download.saveAs(file);
+      const counts = 'SELECT (SELECT count(*) FROM apps) AS apps, (SELECT count(*) FROM events) AS events';
+      const [live] = await tally.services.events.all<{ apps: bigint; events: bigint }>(counts);
+      const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+      try {
+        const conn = await db.connect();
+        const [saved] = (await conn.runAndReadAll(counts)).getRowObjectsJS();
+        conn.closeSync();
+        expect(saved).toEqual(live);
+        expect(Number(live?.events)).toBeGreaterThan(10_000);
+      } finally {
+        db.closeSync();
+      }
     } finally {
       await context.close();
     }

@@ -360,6 +360,21 @@ function OwnerSettings({
           <button type="submit">Create token</button>
         </form>
       </section>
+      <section class="card wide">
+        <h2>Backup</h2>
+        <p>
+          Everything in one file: the events of every app, the apps and their keys, users and tokens. Keep it
+          as safe as the server. To put it back, stop the server and run{' '}
+          <code>tally restore &lt;file&gt;</code> with an empty data folder.
+        </p>
+        <p>
+          The visitor salts are never in a backup. An erasure made after a backup does not reach it: after a
+          restore, make the erasures again.
+        </p>
+        <a href="/api/backup" download data-testid="download-backup">
+          Download a backup
+        </a>
+      </section>
     </main>
   );
 }

@@ -11,6 +11,8 @@ const HELP = `tally — privacy-first usage telemetry
                              (a .js/.mjs module whose default export is a contract, or a .json file)
   tally compact              with the server stopped: rewrite the database so that erased and
                              expired events leave the disk, not only the query results
+  tally restore <backup>     with the server stopped: put a backup (GET /api/backup, or Settings →
+                             Download a backup) in place as the database of an empty TALLY_DATA_DIR
 
 Environment: TALLY_PORT (8787), TALLY_HOST (127.0.0.1), TALLY_DATA_DIR (./.tally),
 TALLY_ADMIN_EMAIL + TALLY_ADMIN_PASSWORD (first owner), TALLY_TRUST_PROXY=N, TALLY_DEMO=1.`;
@@ -61,7 +63,22 @@ async function compact(): Promise<void> {
   console.log(`Compacted ${dataDir}: ${mb(bytesBefore)} -> ${mb(bytesAfter)}`);
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { serve, docs, compact };
+async function restore(args: string[]): Promise<void> {
+  const file = args[0];
+  if (!file) throw new Error('usage: tally restore <backup.duckdb>');
+  const { loadConfig } = await import('../config.js');
+  const { restoreBackup } = await import('../store/duckdb/backup.js');
+  const { dataDir } = loadConfig();
+  const r = await restoreBackup(resolve(file), dataDir);
+  console.log(`Restored ${file} into ${dataDir}: ${r.apps} apps, ${r.events} events.`);
+  if (r.journalSegmentsToLoad)
+    console.log(
+      `${r.journalSegmentsToLoad} journal segment(s) in ${dataDir}/journal hold events the backup lacks: they load at the next start.`,
+    );
+  console.log('Start the server with: tally serve');
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { serve, docs, compact, restore };
 const [command, ...rest] = process.argv.slice(2);
 const run = command && Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (!run) {

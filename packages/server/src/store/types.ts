@@ -64,6 +64,11 @@ export interface EventStore {
   deleteApp(appId: number): Promise<number>;
   deleteMachine(appId: number, machine: string): Promise<number>;
   deleteBefore(appId: number, ts: number): Promise<number>;
+  /**
+   * Writes a consistent copy of the store to a new file at `file`, holding every event acknowledged
+   * before the call. Embedded, that is the one DuckDB file: apps, users and tokens too.
+   */
+  backupTo(file: string): Promise<void>;
   close(): Promise<void>;
 }
 

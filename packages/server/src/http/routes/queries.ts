@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { breakdown, buckets } from '../../queries/breakdown.js';
 import { errors } from '../../queries/errors.js';
@@ -11,6 +10,7 @@ import { timeseries } from '../../queries/timeseries.js';
 import type { Services } from '../../services.js';
 import { idParam } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
+import { sendFile } from '../send-file.js';
 
 /** The query API of API.md: every route reads one app's events in a range. */
 export function registerQueryRoutes(router: Router, s: Services): void {
@@ -51,14 +51,14 @@ export function registerQueryRoutes(router: Router, s: Services): void {
     const format = ctx.url.searchParams.get('format') ?? 'csv';
     const file = await exportEvents(s.events, scope, app.contract, format);
     const name = `${app.name.replace(/[^a-zA-Z0-9_-]/g, '_')}-events.${format}`;
-    ctx.res.writeHead(200, {
-      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.parquet',
-      'content-disposition': `attachment; filename="${name}"`,
-    });
-    const stream = createReadStream(file);
-    stream.pipe(ctx.res);
-    await new Promise<void>((resolve) => stream.on('close', () => resolve()));
-    await rm(file, { force: true });
+    try {
+      await sendFile(ctx.res, file, {
+        'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.parquet',
+        'content-disposition': `attachment; filename="${name}"`,
+      });
+    } finally {
+      await rm(file, { force: true });
+    }
     return undefined;
   });
 }

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { copyDatabase, replaceDurably } from './copy.js';
 import { DB_FILE } from './db.js';
 
 /**
@@ -25,22 +26,12 @@ export async function compactDatabase(dataDir: string): Promise<{ bytesBefore: n
   }
   try {
     const conn = await instance.connect();
-    const alias = DB_FILE.replace(/\.duckdb$/, '');
-    await conn.run(`ATTACH '${fresh.replaceAll("'", "''")}' AS compacted`);
-    await conn.run(`COPY FROM DATABASE ${alias} TO compacted`);
-    await conn.run('DETACH compacted');
+    await copyDatabase(conn, fresh);
     conn.closeSync();
   } finally {
     instance.closeSync();
   }
-  // The copy is complete and on disk before it replaces the original, in one rename.
-  const fd = openSync(fresh, 'r+');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(fresh, path);
+  replaceDurably(fresh, path);
   rmSync(`${path}.wal`, { force: true }); // the original closed cleanly: nothing in it is unapplied
-  const dir = openSync(dataDir, 'r');
-  fsyncSync(dir);
-  closeSync(dir);
   return { bytesBefore, bytesAfter: statSync(path).size };
 }

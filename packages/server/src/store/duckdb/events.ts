@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
 import { type EventRow, type EventStore, StoreUnavailableError, type VisitState } from '../types.js';
+import { copyDatabase } from './copy.js';
 import { type Db, readAll, readFresh, runStarted } from './db.js';
 import { loadJournalSql } from './load.js';
 import { EVENT_DDL, JOURNAL_DDL } from './schema.js';
@@ -244,6 +245,17 @@ export class DuckDBEventStore implements EventStore {
       await this.drain();
     } catch (err) {
       throw new StoreUnavailableError(err);
+    }
+  }
+
+  /** Loads are not held up: the copy reads one snapshot on a connection of its own. */
+  async backupTo(file: string): Promise<void> {
+    await this.loaded();
+    const conn = await this.db.instance.connect();
+    try {
+      await copyDatabase(conn, file, (sql) => runStarted(this.db, conn, sql));
+    } finally {
+      conn.closeSync();
     }
   }
 

@@ -1,0 +1,50 @@
+import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DB_FILE } from './db.js';
+
+/** The name DuckDB gives the database in TALLY_DATA_DIR (after its file name). */
+const DB_ALIAS = DB_FILE.replace(/\.duckdb$/, '');
+
+const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
+
+/**
+ * Copies the whole database open on `conn` (tables, their rows, sequences where they stand) into a
+ * new DuckDB file at `into`, which must not exist. It reads one snapshot: loads may go on meanwhile.
+ * `run` executes a statement (the caller's way: see `runStarted`). Detaching writes the copy out in
+ * full; it is not yet durable (see `replaceDurably`).
+ */
+export async function copyDatabase(
+  conn: DuckDBConnection,
+  into: string,
+  run: (sql: string) => Promise<unknown> = (sql) => conn.run(sql),
+): Promise<void> {
+  // ATTACH names are shared by every connection of the instance: each copy takes a name of its own.
+  const alias = `copy_${process.hrtime.bigint()}`;
+  await conn.run(`ATTACH ${quoted(into)} AS ${alias}`);
+  try {
+    await run(`COPY FROM DATABASE ${DB_ALIAS} TO ${alias}`);
+  } finally {
+    await conn.run(`DETACH ${alias}`);
+  }
+}
+
+/** fsync of a file, or of a folder (the names in it). */
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Puts a complete file in the place of `path` in one rename, durably: its bytes are on disk before
+ * the rename, and the rename is on disk before this returns. A crash leaves the old file or the new.
+ */
+export function replaceDurably(temp: string, path: string): void {
+  fsyncPath(temp);
+  renameSync(temp, path);
+  fsyncPath(dirname(path));
+}
