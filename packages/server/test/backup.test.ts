@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test-support/wait.js';
 import { startTally } from '../src/tally.js';
 import { cleanup, serveTally, tempDir } from './support/harness.js';
-import { CLI } from './support/spawn.js';
+import { CLI, createApp, killHard, login, overviewOfDay, spawnServer } from './support/spawn.js';
 
 const ADDRESS = '198.51.100.77';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) BackupTestBrowser/9.8.7';
@@ -186,6 +186,45 @@ describe('backup and restore', () => {
       expect(inBackup).toBeLessThanOrEqual(acknowledged);
     } finally {
       await stop();
+    }
+  });
+
+  it('restored into its old folder, database moved away: the events still waiting in the journal, which the backup lacks, load on top', async () => {
+    const old = dir();
+    const file = join(dir(), 'old.duckdb');
+    let server = await spawnServer(old);
+    let token = await login(server.url);
+    const app = await createApp(server.url, token, 'journal');
+    const send = (n: number) =>
+      fetch(`${server.url}/api/v1/events`, {
+        method: 'POST',
+        body: JSON.stringify({
+          app: app.key,
+          events: Array.from({ length: n }, (_, i) => ({ name: 'pageview', path: `/j${i}` })),
+        }),
+      });
+    try {
+      expect((await send(4)).status).toBe(204);
+      const res = await fetch(`${server.url}/api/backup`, { headers: { authorization: `Bearer ${token}` } });
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      // Acknowledged, then the server dies before its next load (a second later): only the journal has them
+      expect((await send(3)).status).toBe(204);
+    } finally {
+      await killHard(server.child);
+    }
+    for (const f of ['tally.duckdb', 'tally.duckdb.wal'])
+      if (existsSync(join(old, f))) renameSync(join(old, f), join(old, `${f}.moved`));
+    const r = await restoreCli(file, old);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('1 apps, 4 events');
+    expect(r.out).toMatch(/\d+ journal segment\(s\) in .* hold events the backup lacks/);
+    server = await spawnServer(old);
+    try {
+      token = await login(server.url);
+      const o = (await (await overviewOfDay(server.url, token, app.id)).json()) as { events: number };
+      expect(o.events).toBe(7);
+    } finally {
+      await killHard(server.child);
     }
   });
 
