@@ -82,6 +82,14 @@ const result = {
   targetMs: 500,
   pagesAsServedSample: (await pages(store, scope, null, 1, loadConfig({}, {}).sampleAbove))[0]?.sample ?? 1,
 };
+// A backup (GET /api/backup) of the whole store: how long the snapshot copy takes and its size.
+const backupFile = join(dir, 'backup.duckdb');
+const b0 = performance.now();
+await store.backupTo(backupFile);
+result.backup = {
+  seconds: Math.round((performance.now() - b0) / 100) / 10,
+  bytesPerEvent: Math.round((statSync(backupFile).size / N) * 10) / 10,
+};
 report('queries', result);
 await store.close();
 db.writer.closeSync();
