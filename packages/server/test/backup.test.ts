@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -184,6 +185,50 @@ describe('backup and restore', () => {
       const inBackup = await eventsIn(file, app.id);
       expect(inBackup).toBeGreaterThanOrEqual(before);
       expect(inBackup).toBeLessThanOrEqual(acknowledged);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a download cut off midway holds up nothing: the next backup is made and sent, and no file is left', async () => {
+    const { tally, stop } = await serveTally();
+    try {
+      const app = await tally.createApp({ name: 'big' });
+      // Enough for a file of a few MB, which takes many reads to send
+      for (let b = 0; b < 100; b++) {
+        const events = Array.from({ length: 500 }, (_, i) => ({
+          name: 'pageview',
+          path: `/p/${b}/${i}/${b * i}`,
+        }));
+        const r = await fetch(`${tally.url}/api/v1/events`, {
+          method: 'POST',
+          body: JSON.stringify({ app: app.key, events }),
+        });
+        expect(r.status).toBe(204);
+      }
+      const token = await tally.adminToken();
+      await new Promise<void>((resolve, reject) => {
+        const req = get(
+          `${tally.url}/api/backup`,
+          { headers: { authorization: `Bearer ${token}` } },
+          (res) => {
+            res.once('data', () => {
+              req.destroy(); // gone after the first bytes
+              resolve();
+            });
+          },
+        );
+        req.on('error', reject);
+      });
+      const made = join(tally.services.config.dataDir, 'backup-in-progress');
+      expect(await eventually(() => !existsSync(made), 5_000)).toBe(true);
+      const next = await fetch(`${tally.url}/api/backup`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(15_000),
+      });
+      const bytes = Buffer.from(await next.arrayBuffer());
+      expect(bytes.length).toBe(Number(next.headers.get('content-length')));
+      expect(bytes.length).toBeGreaterThan(1_000_000);
     } finally {
       await stop();
     }
