@@ -291,6 +291,13 @@ describe('backup and restore', () => {
     expect(r.out).toMatch(/is not a Tally backup \(.*apps/);
     expect(existsSync(join(target, 'tally.duckdb'))).toBe(false);
 
+    // A write-ahead log left behind would be replayed onto the restored database
+    writeFileSync(join(target, 'tally.duckdb.wal'), 'a log left behind');
+    r = await restoreCli(otherDb, target);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('tally.duckdb.wal exists');
+    expect(existsSync(join(target, 'tally.duckdb'))).toBe(false);
+
     writeFileSync(join(target, 'tally.duckdb'), 'the database in place');
     r = await restoreCli(otherDb, target);
     expect(r.code).toBe(1);

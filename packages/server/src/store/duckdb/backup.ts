@@ -80,10 +80,12 @@ export async function restoreBackup(
   dataDir: string,
 ): Promise<{ apps: number; events: number; journalSegmentsToLoad: number }> {
   const path = join(dataDir, DB_FILE);
-  if (existsSync(path))
-    throw new Error(
-      `${path} exists: restore into an empty TALLY_DATA_DIR, or move the database (and its .wal) away first`,
-    );
+  // A write-ahead log left without its database would be replayed onto the backup's: refused too.
+  for (const f of [path, `${path}.wal`])
+    if (existsSync(f))
+      throw new Error(
+        `${f} exists: restore into an empty TALLY_DATA_DIR, or move the database and its .wal away first`,
+      );
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
   const facts = await backupFacts(file);
   mkdirSync(dataDir, { recursive: true });
