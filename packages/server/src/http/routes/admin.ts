@@ -1,10 +1,10 @@
 import { checkRole } from '../../auth/index.js';
 import type { Services } from '../../services.js';
 import { withBackup } from '../../store/duckdb/backup.js';
+import { sendDownload } from '../download.js';
 import { HttpError } from '../errors.js';
 import { idParam } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
-import { sendFile } from '../send-file.js';
 
 /** Apps, users, API tokens, share links and erasure. Viewers may read; only owners change. */
 export function registerAdminRoutes(router: Router, s: Services): void {
@@ -71,7 +71,7 @@ export function registerAdminRoutes(router: Router, s: Services): void {
   router.get('/api/backup', 'owner', async ({ res }) => {
     const day = new Date().toISOString().slice(0, 10);
     await withBackup(s.events, s.config.dataDir, (file) =>
-      sendFile(res, file, {
+      sendDownload(res, file, {
         'content-type': 'application/octet-stream',
         'content-disposition': `attachment; filename="tally-backup-${day}.duckdb"`,
         'cache-control': 'no-store',

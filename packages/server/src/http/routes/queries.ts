@@ -8,9 +8,9 @@ import { realtime } from '../../queries/realtime.js';
 import { parseScope } from '../../queries/scope.js';
 import { timeseries } from '../../queries/timeseries.js';
 import type { Services } from '../../services.js';
+import { sendDownload } from '../download.js';
 import { idParam } from '../params.js';
 import type { RequestContext, Router } from '../router.js';
-import { sendFile } from '../send-file.js';
 
 /** The query API of API.md: every route reads one app's events in a range. */
 export function registerQueryRoutes(router: Router, s: Services): void {
@@ -52,7 +52,7 @@ export function registerQueryRoutes(router: Router, s: Services): void {
     const file = await exportEvents(s.events, scope, app.contract, format);
     const name = `${app.name.replace(/[^a-zA-Z0-9_-]/g, '_')}-events.${format}`;
     try {
-      await sendFile(ctx.res, file, {
+      await sendDownload(ctx.res, file, {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.parquet',
         'content-disposition': `attachment; filename="${name}"`,
       });

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
  * the file stream paused and open for good, so this never resolved (a cut-off backup download held
  * up every later one, and an export's file stayed on disk).
  */
-export async function sendFile(
+export async function sendDownload(
   res: ServerResponse,
   path: string,
   headers: Record<string, string>,
