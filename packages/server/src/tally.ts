@@ -18,6 +18,7 @@ import { Salts } from './ingest/salts.js';
 import { Sessionizer } from './ingest/sessionize.js';
 import { enforceRetention } from './retention.js';
 import type { Services } from './services.js';
+import { removeUnfinishedBackup } from './store/duckdb/backup.js';
 import { openDb } from './store/duckdb/db.js';
 import { DuckDBEventStore } from './store/duckdb/events.js';
 import { DuckDBMetaStore } from './store/duckdb/meta.js';
@@ -52,6 +53,7 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   const config = loadConfig(options);
   const now = options.now ?? Date.now;
   const db = await openDb(config.dataDir, config.dbThreads, config.dbMemory);
+  removeUnfinishedBackup(config.dataDir); // after openDb: its lock says no other server uses the folder
   const meta = await DuckDBMetaStore.open(db);
   const events = await DuckDBEventStore.open(db, config.dataDir);
   const apps = new AppRegistry(meta);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -231,6 +231,18 @@ describe('backup and restore', () => {
       expect(bytes.length).toBeGreaterThan(1_000_000);
     } finally {
       await stop();
+    }
+  });
+
+  it('what a backup cut short by a crash left is removed when the server starts', async () => {
+    const d = dir();
+    mkdirSync(join(d, 'backup-in-progress'));
+    writeFileSync(join(d, 'backup-in-progress', 'tally.duckdb'), Buffer.alloc(1 << 20));
+    const t = await startTally({ dataDir: d, port: 0 });
+    try {
+      expect(existsSync(join(d, 'backup-in-progress'))).toBe(false);
+    } finally {
+      await t.close();
     }
   });
 

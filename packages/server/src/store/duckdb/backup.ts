@@ -16,6 +16,10 @@ const BACKUP_DIR = 'backup-in-progress';
 /** One backup at a time, made and sent: the next one clears the folder. */
 const oneAtATime = serial();
 
+/** Removes what a backup cut short by a crash left (the size of the database, maybe): at start. */
+export const removeUnfinishedBackup = (dataDir: string) =>
+  rmSync(join(dataDir, BACKUP_DIR), { recursive: true, force: true });
+
 /**
  * Makes a backup of the store (every event acknowledged before the call; apps, users and tokens)
  * and hands its path to `send`; the file is removed once `send` is done, sent or not. The visitor
