@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -32,6 +33,12 @@ const inTurn = (variants) => {
   };
 };
 
+/** Loads go to this machine only. */
+const localOnly = (url) => {
+  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url))
+    throw new Error('benchmarks only target 127.0.0.1');
+};
+
 /** Runs autocannon against 127.0.0.1 only, for a bounded time. */
 export function load({
   url,
@@ -45,8 +52,7 @@ export function load({
   // Requests ({body, headers}) to send in turn instead of `body` and `headers` every time.
   variants,
 }) {
-  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url))
-    throw new Error('benchmarks only target 127.0.0.1');
+  localOnly(url);
   return new Promise((resolve, reject) => {
     const fixed = rate ? { overallRate: rate } : {};
     autocannon(
@@ -65,6 +71,54 @@ export function load({
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
+  });
+}
+
+/**
+ * wrk (C, one thread), where the machine has it (Debian's package `wrk`). On a 2-core machine the
+ * load tool shares the cores with the server it measures: autocannon (Node) takes 14-18 µs of CPU
+ * a request, about what the bare server itself takes, wrk a fraction of that. A server with threads
+ * of its own (Tally's durable writes, DuckDB's loads) is then measured against the load tool's CPU
+ * as much as against the reference.
+ */
+export const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p)) ?? null;
+
+const LATENCY_UNITS = { us: 0.001, ms: 1, s: 1000 };
+
+/**
+ * The same POST of `body` over `connections` for `duration` seconds with wrk; the result has the
+ * fields of autocannon's that the benches read (requests.average/total, 2xx, non2xx, latency.p99).
+ */
+export function wrkLoad({ url, body, connections = 32, duration = 8 }) {
+  localOnly(url);
+  if (!WRK) throw new Error('wrk is not installed');
+  if (body.includes(']==]')) throw new Error('body would end the Lua string');
+  const dir = mkdtempSync(join(tmpdir(), 'tally-wrk-'));
+  const script = join(dir, 'post.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = [==[${body}]==]\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--latency', '-s', script, url];
+  return new Promise((resolve, reject) => {
+    const child = spawn(WRK, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.once('exit', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      const total = Number(/(\d+) requests in/.exec(out)?.[1]);
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
+      if (code !== 0 || !Number.isFinite(total) || !Number.isFinite(rps) || !p99)
+        return reject(new Error(`wrk failed (${code}): ${out}`));
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      resolve({
+        requests: { average: rps, total },
+        '2xx': total - non2xx,
+        non2xx,
+        latency: { p99: Number(p99[1]) * LATENCY_UNITS[p99[2]] },
+      });
+    });
   });
 }
 
