@@ -9,6 +9,7 @@ import { sendLanding } from './http/landing.js';
 import { Router, SECURITY_HEADERS, sendJson } from './http/router.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerAuthRoutes } from './http/routes/auth.js';
+import { registerHealthRoute } from './http/routes/health.js';
 import { registerIngestRoutes } from './http/routes/ingest.js';
 import { registerQueryRoutes } from './http/routes/queries.js';
 import { packageDist, serveStatic } from './http/static.js';
@@ -83,7 +84,7 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   registerAuthRoutes(router, services);
   registerAdminRoutes(router, services);
   registerQueryRoutes(router, services);
-  router.get('/api/health', 'public', () => ({ ok: true }));
+  registerHealthRoute(router, services);
 
   const dirs = { dashboard: packageDist('@tally/dashboard'), tracker: packageDist('@tally/browser') };
   /** Set by close(): answers then end their connection, so a busy keep-alive client lets go. */

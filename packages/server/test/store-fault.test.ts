@@ -35,6 +35,7 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
 
   const events = (n: number, tag: string) =>
     Array.from({ length: n }, (_, i) => ({ name: 'pageview', path: `/${tag}/${i}` }));
+  const health = (url: string) => fetch(`${url}/api/health`);
   const send = (url: string, key: string, batch: unknown[]) =>
     fetch(`${url}/api/v1/events`, {
       method: 'POST',
@@ -52,14 +53,24 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
     server = await spawnServer(dir, {}, { maxFileBytes: 4096 });
     expect((await send(server.url, app.key, events(1, 'first'))).status).toBe(204);
 
+    expect((await health(server.url)).status).toBe(200);
     const full = await send(server.url, app.key, events(60, 'too-big'));
     expect(full.status).toBe(503);
     expect(full.headers.get('retry-after')).toBe('5');
     expect(full.headers.get('access-control-allow-origin')).toBe('*');
     expect(((await full.json()) as { error: string }).error).toMatch(/could not be stored.*send it again/);
+    // An uptime check sees it
+    const failing = await health(server.url);
+    expect(failing.status).toBe(503);
+    const said = (await failing.json()) as { ok: boolean; error: string; writesFailingSince: string | null };
+    expect(said.ok).toBe(false);
+    expect(said.error).toMatch(/^batches cannot be made durable/);
+    expect(Date.parse(said.writesFailingSince ?? '')).toBeLessThanOrEqual(Date.now());
+    expect(said.error).not.toMatch(/journal|\.log|EFBIG|\//);
 
     // What of the failed write reached the file was cut off: the segment has room again.
     expect((await send(server.url, app.key, events(1, 'after'))).status).toBe(204);
+    expect((await health(server.url)).status).toBe(200);
     await killHard(server.child);
 
     server = await spawnServer(dir);
@@ -108,12 +119,23 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
       expect(((await unreadable.json()) as { error: string }).error).toMatch(
         /could not be loaded.*try again/,
       );
+      const failing = await health(url);
+      expect(failing.status).toBe(503);
+      const said = (await failing.json()) as {
+        error: string;
+        loadsFailingSince: string | null;
+        waitingEvents: number;
+      };
+      expect(said.error).toContain('acknowledged events cannot be loaded into the store');
+      expect(said.loadsFailingSince).not.toBeNull();
+      expect(said.waitingEvents).toBeGreaterThan(0);
 
       // Space again (the soft limit lifted): the same process reads everything and takes batches.
       liftFileLimit(server.child);
       expect(await count(overview())).toBe(acknowledged);
       expect((await send(url, app.key, events(2, 'after'))).status).toBe(204);
       expect(await count(overview())).toBe(acknowledged + 2);
+      expect(await (await health(url)).json()).toEqual({ ok: true, waitingEvents: 0 });
 
       await killHard(server.child);
       server = await spawnServer(fresh);

@@ -159,6 +159,9 @@ export class Journal {
   /** Told of each group write's rows once they are durable, before any append of it resolves. */
   onDurable: (rows: number) => void = () => {};
 
+  /** Since when group writes fail (ms since the epoch; the last one failed), or null. */
+  writesFailingSince: number | null = null;
+
   private constructor(private readonly dir: string) {}
 
   /**
@@ -214,11 +217,13 @@ export class Journal {
         // O_DSYNC: the write returns once the bytes are on disk, in one trip to the thread pool
         await writeAll(handle.fd, chunk);
         this.size += chunk.length;
+        this.writesFailingSince = null;
         this.onDurable(group.rows);
         group.resolve();
       } catch (err) {
         // Nothing of a failed group was acknowledged: cut off whatever part of it reached the file.
         await this.handle?.truncate(this.size).catch(() => {});
+        this.writesFailingSince ??= Date.now();
         group.reject(err);
       }
     }

@@ -69,7 +69,18 @@ export interface EventStore {
    * before the call. Embedded, that is the one DuckDB file: apps, users and tokens too.
    */
   backupTo(file: string): Promise<void>;
+  /** How ingest and loading fare now, for /api/health. */
+  health(): StoreHealth;
   close(): Promise<void>;
+}
+
+export interface StoreHealth {
+  /** Events acknowledged (durable in the journal) and waiting for a load to start. */
+  waitingEvents: number;
+  /** Since when batches cannot be made durable (ms since the epoch; they get 503), or null. */
+  writesFailingSince: number | null;
+  /** Since when loads fail (reads that need the waiting events get 503), or null. */
+  loadsFailingSince: number | null;
 }
 
 export interface VisitState {

@@ -2,7 +2,13 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Journal, type PendingFile } from '../journal.js';
 import { serial } from '../serial.js';
-import { type EventRow, type EventStore, StoreUnavailableError, type VisitState } from '../types.js';
+import {
+  type EventRow,
+  type EventStore,
+  type StoreHealth,
+  StoreUnavailableError,
+  type VisitState,
+} from '../types.js';
 import { copyDatabase } from './copy.js';
 import { type Db, readAll, readFresh, runStarted } from './db.js';
 import { loadJournalSql } from './load.js';
@@ -46,6 +52,8 @@ export class DuckDBEventStore implements EventStore {
   private timer: NodeJS.Timeout | null = null;
   /** Loads that failed in a row (0: the last one ended well). */
   private failures = 0;
+  /** When the current run of failed loads began, or null. */
+  private loadsFailingSince: number | null = null;
   /** No load starts before this time (ms): LOAD_DELAY_MS after a load failed. */
   private retryAt = 0;
   /**
@@ -175,11 +183,13 @@ export class DuckDBEventStore implements EventStore {
         // Still in the journal (a later load or a restart picks it up): count it as waiting again.
         this.unloadedRows += rows;
         this.failures++;
+        this.loadsFailingSince ??= Date.now();
         this.retryAt = Date.now() + LOAD_DELAY_MS;
         throw err;
       }
       this.completed = load;
       this.failures = 0;
+      this.loadsFailingSince = null;
       // A segment that could not be deleted now is deleted by the next load (it is never reloaded).
       await this.journal.discardBefore(this.loadedBefore).catch(() => {});
     } while (this.unloadedRows && (this.started < this.wanted || this.unloadedRows >= LOAD_ROWS));
@@ -246,6 +256,14 @@ export class DuckDBEventStore implements EventStore {
     } catch (err) {
       throw new StoreUnavailableError(err);
     }
+  }
+
+  health(): StoreHealth {
+    return {
+      waitingEvents: this.unloadedRows,
+      writesFailingSince: this.journal.writesFailingSince,
+      loadsFailingSince: this.loadsFailingSince,
+    };
   }
 
   /** Loads are not held up: the copy reads one snapshot on a connection of its own. */
