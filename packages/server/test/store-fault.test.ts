@@ -124,18 +124,16 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
       const said = (await failing.json()) as {
         error: string;
         loadsFailingSince: string | null;
-        waitingEvents: number;
       };
       expect(said.error).toContain('acknowledged events cannot be loaded into the store');
       expect(said.loadsFailingSince).not.toBeNull();
-      expect(said.waitingEvents).toBeGreaterThan(0);
 
       // Space again (the soft limit lifted): the same process reads everything and takes batches.
       liftFileLimit(server.child);
       expect(await count(overview())).toBe(acknowledged);
       expect((await send(url, app.key, events(2, 'after'))).status).toBe(204);
       expect(await count(overview())).toBe(acknowledged + 2);
-      expect(await (await health(url)).json()).toEqual({ ok: true, waitingEvents: 0 });
+      expect(await (await health(url)).json()).toEqual({ ok: true });
 
       await killHard(server.child);
       server = await spawnServer(fresh);

@@ -75,8 +75,6 @@ export interface EventStore {
 }
 
 export interface StoreHealth {
-  /** Events acknowledged (durable in the journal) and waiting for a load to start. */
-  waitingEvents: number;
   /** Since when batches cannot be made durable (ms since the epoch; they get 503), or null. */
   writesFailingSince: number | null;
   /** Since when loads fail (reads that need the waiting events get 503), or null. */

@@ -7,13 +7,12 @@ const since = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStr
 /**
  * GET /api/health, for uptime checks: 200 while batches are made durable and loaded; 503 while
  * either fails (a full disk, a failing database), saying which and since when. It is public, so it
- * names no file or database detail: the server log has those.
+ * names no file or database detail (the server log has those), nor any figure of the traffic.
  */
 export function registerHealthRoute(router: Router, s: Services): void {
   router.get('/api/health', 'public', ({ res }) => {
     const h = s.events.health();
-    if (h.writesFailingSince === null && h.loadsFailingSince === null)
-      return { ok: true, waitingEvents: h.waitingEvents };
+    if (h.writesFailingSince === null && h.loadsFailingSince === null) return { ok: true };
     const problems = [
       h.writesFailingSince !== null && 'batches cannot be made durable and are answered 503',
       h.loadsFailingSince !== null &&
@@ -25,7 +24,6 @@ export function registerHealthRoute(router: Router, s: Services): void {
       {
         ok: false,
         error: `${problems.join('; ')}; the server log says why`,
-        waitingEvents: h.waitingEvents,
         writesFailingSince: since(h.writesFailingSince),
         loadsFailingSince: since(h.loadsFailingSince),
       },

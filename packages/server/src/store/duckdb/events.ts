@@ -260,7 +260,6 @@ export class DuckDBEventStore implements EventStore {
 
   health(): StoreHealth {
     return {
-      waitingEvents: this.unloadedRows,
       writesFailingSince: this.journal.writesFailingSince,
       loadsFailingSince: this.loadsFailingSince,
     };
