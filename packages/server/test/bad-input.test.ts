@@ -378,7 +378,11 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     expect(JSON.parse(r.body)).toEqual({ ok: true });
   });
 
-  /** 30 single-event requests to a server that allows 5 a second per address; their answers. */
+  /**
+   * 30 single-event requests to a server that allows 5 a second per address (bursts of 10); their
+   * answers, and how many of them one address may have had accepted: the burst, and what the bucket
+   * refilled while they were sent (on a loaded machine 30 requests can take a second or more).
+   */
   async function flood(options: { trustProxy?: number }, headersFor: (i: number) => Record<string, string>) {
     const dir2 = tempDir();
     const small = await startTally({
@@ -391,7 +395,8 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     });
     try {
       const app = await small.createApp({ name: 'flood' });
-      const answers: Array<Awaited<ReturnType<typeof raw>>> = [];
+      const answers = Object.assign([] as Array<Awaited<ReturnType<typeof raw>>>, { allowed: 0 });
+      const start = Date.now();
       for (let i = 0; i < 30; i++)
         answers.push(
           await raw(
@@ -400,6 +405,7 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
             headersFor(i),
           ),
         );
+      answers.allowed = 10 + Math.floor(((Date.now() - start) / 1000) * 5);
       return answers;
     } finally {
       await small.close();
@@ -413,7 +419,7 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(JSON.parse(r.body).error).toContain('too many requests');
     }
-    expect(answers.filter((a) => a.status < 300).length).toBeLessThanOrEqual(11);
+    expect(answers.filter((a) => a.status < 300).length).toBeLessThanOrEqual(answers.allowed);
     expect(answers.map((a) => a.status)).toContain(429);
   });
 
@@ -422,7 +428,7 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     const answers = await flood({ trustProxy: 1 }, (i) => ({
       'x-forwarded-for': `10.0.${i}.1, 203.0.113.9`,
     }));
-    expect(answers.filter((a) => a.status < 300).length).toBeLessThanOrEqual(11);
+    expect(answers.filter((a) => a.status < 300).length).toBeLessThanOrEqual(answers.allowed);
     expect(answers.map((a) => a.status)).toContain(429);
   });
 
@@ -430,7 +436,7 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     const answers = await flood({ trustProxy: 1 }, (i) => ({
       'x-forwarded-for': `2001:db8:77:1:${(i + 1).toString(16)}::${i}`,
     }));
-    expect(answers.filter((a) => a.status < 300).length).toBeLessThanOrEqual(11);
+    expect(answers.filter((a) => a.status < 300).length).toBeLessThanOrEqual(answers.allowed);
     expect(answers.map((a) => a.status)).toContain(429);
     const others = await flood({ trustProxy: 1 }, (i) => ({ 'x-forwarded-for': `2001:db8:77:${i + 2}::1` }));
     expect(others.map((a) => a.status)).toEqual(Array(30).fill(204));
