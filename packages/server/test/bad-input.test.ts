@@ -107,6 +107,22 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
     ['events missing', JSON.stringify({ app: 'KEY' }), 400, 'events must be an array'],
     ['events is an object', JSON.stringify({ app: 'KEY', events: {} }), 400, 'events must be an array'],
     ['events empty', JSON.stringify({ app: 'KEY', events: [] }), 400, 'empty'],
+    ...(
+      [
+        ['batch id is a number', 5],
+        ['batch id is empty', ''],
+        ['batch id has a space', 'a b'],
+        ['batch id of 65 characters', 'x'.repeat(65)],
+      ] as const
+    ).map(
+      ([name, id]) =>
+        [
+          name,
+          JSON.stringify({ app: 'KEY', id, events: [{ name: 'pageview', path: '/' }] }),
+          400,
+          'id must be 1 to 64 letters',
+        ] as [string, string, number, string],
+    ),
     [
       '501 events',
       JSON.stringify({ app: 'KEY', events: Array(501).fill({ name: 'pageview', path: '/' }) }),

@@ -36,11 +36,11 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
   const events = (n: number, tag: string) =>
     Array.from({ length: n }, (_, i) => ({ name: 'pageview', path: `/${tag}/${i}` }));
   const health = (url: string) => fetch(`${url}/api/health`);
-  const send = (url: string, key: string, batch: unknown[]) =>
+  const send = (url: string, key: string, batch: unknown[], id?: string) =>
     fetch(`${url}/api/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ app: key, events: batch }),
+      body: JSON.stringify({ app: key, ...(id ? { id } : {}), events: batch }),
     });
 
   it('answers 503 with Retry-After, keeps nothing of the batch, takes the next one, loses nothing acknowledged', async () => {
@@ -97,12 +97,16 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
         ((await (await res).json()) as { events: number }).events;
       let acknowledged = 0;
       let refused = 0;
+      const sentIds: string[] = [];
       let unreadable: Response | null = null;
       // Rounds of single events, each round then read. The journal fills (503s) and each load adds to
-      // DuckDB's WAL, until a load cannot write it: that read gets 503.
+      // DuckDB's WAL, until a load cannot write it: that read gets 503. Each batch has an id, as the
+      // SDKs send them.
       for (let round = 0; round < 10 && !unreadable; round++) {
         for (let i = 0; i < 20; i++) {
-          const res = await send(url, app.key, events(1, `r${round}-${i}`));
+          const id = `r${round}-${i}`;
+          const res = await send(url, app.key, events(1, id), id);
+          sentIds.push(id);
           expect([204, 503]).toContain(res.status);
           if (res.status === 204) acknowledged++;
           else refused++;
@@ -134,6 +138,12 @@ describe.skipIf(!existsSync(CLI) || skipWithout('prlimit'))('a store that cannot
       expect((await send(url, app.key, events(2, 'after'))).status).toBe(204);
       expect(await count(overview())).toBe(acknowledged + 2);
       expect(await (await health(url)).json()).toEqual({ ok: true });
+
+      // A client that did not hear every answer sends every batch again, with its id: the refused
+      // ones are taken now, the stored ones are not stored twice. Each event counts once.
+      for (const id of sentIds) expect((await send(url, app.key, events(1, id), id)).status).toBe(204);
+      expect(await count(overview())).toBe(acknowledged + refused + 2);
+      acknowledged += refused;
 
       await killHard(server.child);
       server = await spawnServer(fresh);

@@ -1,10 +1,11 @@
 import type { AppRegistry } from '../apps.js';
 import type { Config } from '../config.js';
 import { countRejection } from '../rejections.js';
-import type { EventStore, MetaStore } from '../store/types.js';
+import type { AppRecord, EventStore, MetaStore } from '../store/types.js';
 import { authenticateApp } from './authenticate.js';
+import { RecentBatches } from './dedupe.js';
 import { hash64, remembered } from './hash.js';
-import { parseBatch } from './parse.js';
+import { parseBatch, type RawBatch } from './parse.js';
 import { toRow } from './rows.js';
 import type { Salts } from './salts.js';
 import type { Sessionizer } from './sessionize.js';
@@ -30,12 +31,14 @@ export interface IngestResult {
 }
 
 /**
- * The way an event travels: parse → authenticate app → validate against its contract → enrich
- * (User-Agent to os/browser/device, visitor hash, visit) → rows → durable append. Each step is a
- * module of its own; a step that refuses throws an HttpError (whole batch) or lists the event.
+ * The way an event travels: parse → authenticate app → a batch sent again gets its first answer
+ * (dedupe) → validate against its contract → enrich (User-Agent to os/browser/device, visitor hash,
+ * visit) → rows → durable append. Each step is a module of its own; a step that refuses throws an
+ * HttpError (whole batch) or lists the event.
  */
 export class IngestPipeline {
   private rejectionCounts = new Map<number, Map<string, number>>();
+  private readonly recent = new RecentBatches();
   private readonly unstored: (err: unknown) => Error;
 
   constructor(
@@ -52,11 +55,30 @@ export class IngestPipeline {
     this.unstored = storeFault(deps.now);
   }
 
-  async ingest(req: IngestRequest): Promise<IngestResult> {
-    const { config, apps, events, salts, sessions } = this.deps;
+  /** Not async itself: `accept`'s promise is handed on as it is, with no second one around it. */
+  ingest(req: IngestRequest): Promise<IngestResult> {
     const now = this.deps.now();
-    const raw = parseBatch(req.body, req.keyFromQuery);
-    const app = authenticateApp(apps, raw.key);
+    let raw: RawBatch;
+    let app: AppRecord;
+    try {
+      raw = parseBatch(req.body, req.keyFromQuery);
+      app = authenticateApp(this.deps.apps, raw.key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return raw.id === undefined
+      ? this.accept(app, raw, req, now)
+      : this.recent.once(app.id, raw.id, () => this.accept(app, raw, req, now));
+  }
+
+  /** The steps after authentication, for a batch not seen before. */
+  private async accept(
+    app: AppRecord,
+    raw: RawBatch,
+    req: IngestRequest,
+    now: number,
+  ): Promise<IngestResult> {
+    const { config, events, salts, sessions } = this.deps;
     const batch = validateBatch(
       app.contract,
       raw.context,
