@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tally } from '../../../packages/server/src/index.js';
 import { startTestTally } from '../../../test-support/tally.js';
 import { contract } from '../src/contract.js';
-import { acme, eventually, filesUnder, remove, temp } from './support.js';
+import { acme, eventually, filesUnder, remove, sleep, temp } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -125,5 +126,46 @@ describe('acme start against a real Tally collector', () => {
     const status = await acme(['telemetry', 'status'], { home, project, endpoint: tally.url, key });
     expect(status.stdout).toContain('Machine id: (none created)');
     expect(filesUnder(home).some((f) => f.endsWith('sent.json'))).toBe(false);
+  });
+
+  it('an answer lost on its way: the batch sent again is stored once', async () => {
+    const lost = await tally.createApp({ name: 'Acme, answers lost', contract });
+    // A hop that loses the collector's first answer (after the collector has stored the batch), as
+    // a dropped connection or a timeout does, and passes everything after it.
+    let connections = 0;
+    const hop = createServer((client) => {
+      const n = ++connections;
+      const upstream = connect(Number(new URL(tally.url).port), '127.0.0.1');
+      client.pipe(upstream);
+      upstream.on('data', (chunk) => (n === 1 ? client.destroy() : client.write(chunk)));
+      for (const s of [client, upstream]) s.on('error', () => {});
+      client.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => hop.listen(0, '127.0.0.1', () => r()));
+    const endpoint = `http://127.0.0.1:${(hop.address() as AddressInfo).port}`;
+    const rows = async () =>
+      (
+        await tally.services.events.all<{ n: bigint }>(
+          `SELECT count(*) AS n FROM events WHERE app_id = ${lost.id}`,
+        )
+      )[0]?.n;
+    const h = temp('acme-home-');
+    const pr = temp('acme-project-');
+    try {
+      await acme(['start'], {
+        home: h,
+        project: pr,
+        endpoint,
+        key: lost.key,
+        until: () => eventually(() => connections >= 2, 20_000),
+      });
+      expect(await eventually(async () => Number(await rows()) >= 1)).toBe(true);
+      await sleep(1000); // nothing more comes
+      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(Number(await rows())).toBe(1);
+    } finally {
+      hop.close();
+      remove(h, pr);
+    }
   });
 });

@@ -14,7 +14,7 @@ import { consentOf, type Decision, decide } from './consent.js';
 import { completeContext, deferredFor, onlyDeclared } from './context.js';
 import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
-import { newMachineId, newSalt, sessionId } from './ids.js';
+import { newBatchId, newMachineId, newSalt, sessionId } from './ids.js';
 import { builtin } from './lazy.js';
 import { spoolIn } from './paths.js';
 import { askYesNo } from './prompt.js';
@@ -171,13 +171,15 @@ export function createCore(options: TelemetryOptions, host: CoreHost): Telemetry
     return context;
   }
 
-  const body = (events: WireEvent[]) => JSON.stringify({ app: options.key, context: fullContext(), events });
+  const body = (events: WireEvent[]) =>
+    JSON.stringify({ app: options.key, id: newBatchId(), context: fullContext(), events });
   /** A batch for the spool: whoever sends it fills in the deferred fields. */
   const spoolBody = (events: WireEvent[]) =>
     context
       ? body(events)
       : JSON.stringify({
           app: options.key,
+          id: newBatchId(),
           context: partial,
           events,
           defer: deferredFor(contract, projectDir),

@@ -71,7 +71,10 @@ describe('a batch delivered by the detached sender', () => {
     const sent = await deliveredFrom('send', home, project, contract);
     expect(spooled).toBeDefined();
     expect(sent).toBeDefined();
-    expect(Object.keys(spooled as Batch).sort()).toEqual(['app', 'context', 'events', 'sentAt']); // nothing local
+    // nothing local (the spool's `defer` is resolved); `id` is the batch's own, random
+    expect(Object.keys(spooled as Batch).sort()).toEqual(['app', 'context', 'events', 'id', 'sentAt']);
+    expect((spooled as Batch & { id: string }).id).toMatch(/^[a-z0-9]{8,30}$/);
+    expect((spooled as Batch & { id: string }).id).not.toBe((sent as Batch & { id: string }).id);
     const { session: s1, ...fromSender } = (spooled as Batch).context;
     const { session: s2, ...fromProcess } = (sent as Batch).context;
     expect(s1).not.toBe(s2); // one session per run
