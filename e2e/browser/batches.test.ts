@@ -102,4 +102,35 @@ describe.skipIf(skip)('@tally/browser with a long queue', () => {
     expect(ts).toBeLessThanOrEqual(Date.now() + 1000);
     await context.close();
   });
+
+  it('an answer lost on its way: the batch is sent again with its id and stored once', async () => {
+    const { id, key } = await tally.createApp({ name: 'Lost answer' });
+    const page = await (await browser.newContext()).newPage();
+    const ids: string[] = [];
+    // The first batch reaches the collector, which stores it; its answer never comes back.
+    await page.route(`${tally.url}/api/v1/events`, async (route) => {
+      ids.push(JSON.parse(route.request().postData() ?? '{}').id);
+      if (ids.length > 1) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await openAppPage(
+      page,
+      '/lost-answer/',
+      `const t = init({ app: ${JSON.stringify(key)}, endpoint: location.origin, auto: false });
+       for (let i = 0; i < 3; i++) t.track('error', { message: 'once ' + i });
+       t.flush();
+       window.again = () => t.flush();`,
+    );
+    expect(await eventually(() => ids.length === 1, 5_000)).toBe(true);
+    expect(await storedTimes(id, 3)).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 300)); // the failed request has been given up
+    await page.evaluate(() => (window as unknown as { again: () => void }).again());
+    expect(await eventually(() => ids.length === 2, 5_000)).toBe(true);
+    expect(ids[0]).toMatch(/^[a-z0-9]{6,}$/);
+    expect(ids[1]).toBe(ids[0]);
+    await new Promise((r) => setTimeout(r, 500)); // its answer is in: what it would add is stored
+    expect(await storedTimes(id, 0)).toHaveLength(3);
+    await page.context().close();
+  });
 });

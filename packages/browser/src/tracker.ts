@@ -37,6 +37,14 @@ interface Ev {
   props?: Props;
 }
 
+/** Events sent together, and the id the collector knows the batch by if it comes again. */
+interface Batch {
+  id: string;
+  events: Ev[];
+}
+
+const newId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
+
 export interface Tracker {
   track(name: string, props?: Props): void;
   pageview(path?: string): void;
@@ -75,6 +83,9 @@ export function init(o: Options): Tracker {
     appVersion: o.appVersion?.slice(0, 128), // the collector refuses a whole batch for a longer one
   };
   let queue: Ev[] = [];
+  // Batches that failed, with the id they were sent with: sent again as they were, so a batch whose
+  // answer was lost (stored after all) is stored once.
+  let retry: Batch[] = [];
   let timer = 0;
   let retired = false;
   let path = '';
@@ -90,18 +101,25 @@ export function init(o: Options): Tracker {
   function send(beacon?: boolean) {
     timer = 0;
     // Offline: keep the queue and try when the browser says it is back (no failing request at all).
-    if (!queue.length || !allowed() || !navigator.onLine) return;
+    if (!(queue.length || retry.length) || !allowed() || !navigator.onLine) return;
     // Batches the collector takes whole, each small enough for a beacon or keepalive request.
-    const batches = batchesOf(queue);
+    const batches = retry.concat(batchesOf(queue).map((events) => ({ id: newId(), events })));
     queue = [];
+    retry = [];
     // keepalive lets a request outlive the page, but browsers allow 64 KB of them in flight in all:
     // a lone batch (the usual case) or a page going away uses it, a backlog of several does not.
     for (const batch of batches) post(batch, beacon, beacon || batches.length === 1);
   }
 
-  function post(batch: Ev[], beacon?: boolean, keepalive?: boolean) {
+  function post(batch: Batch, beacon?: boolean, keepalive?: boolean) {
     // sentAt: this device's clock now; the collector corrects event times by its distance from its own
-    const body = JSON.stringify({ app: o.app, context: ctx, sentAt: Date.now(), events: batch });
+    const body = JSON.stringify({
+      app: o.app,
+      id: batch.id,
+      context: ctx,
+      sentAt: Date.now(),
+      events: batch.events,
+    });
     if (beacon && navigator.sendBeacon?.(url, body)) return;
     // text/plain needs no CORS preflight; failures are silent and the batch waits for the next try.
     fetch(url, { method: 'POST', body, keepalive })
@@ -112,15 +130,25 @@ export function init(o: Options): Tracker {
       .catch(() => requeue(batch));
   }
 
-  function requeue(batch: Ev[]) {
-    queue = batch.concat(queue).slice(-max);
+  function requeue(batch: Batch) {
+    retry.push(batch);
+    trim();
+  }
+
+  /** At most `max` events held in all: the oldest go first (a batch that loses some keeps its id). */
+  function trim() {
+    while (retry.reduce((n, b) => n + b.events.length, queue.length) > max) {
+      const b = retry[0];
+      if (!b) queue.shift();
+      else if (b.events.shift() && !b.events.length) retry.shift();
+    }
   }
 
   function push(e: Ev) {
     if (!allowed()) return;
     if (prefs().anonymize && e.props) for (const k of o.pii || []) delete e.props[k];
     queue.push(e);
-    if (queue.length > max) queue.shift();
+    trim();
     if (!timer) timer = setTimeout(send, 300) as unknown as number;
   }
 
@@ -149,8 +177,10 @@ export function init(o: Options): Tracker {
     setConsent(p) {
       const was = allowed();
       store.set({ ...prefs(), answered: true, ...p });
-      if (!allowed()) queue = [];
-      else if (!was && o.auto !== false) {
+      if (!allowed()) {
+        queue = [];
+        retry = [];
+      } else if (!was && o.auto !== false) {
         path = '';
         pageview();
       }
