@@ -2,9 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { replaceDurably } from '../durable.js';
 import { serial } from '../serial.js';
 import type { EventStore } from '../types.js';
-import { replaceDurably } from './copy.js';
 import { DB_FILE } from './db.js';
 
 /**
@@ -96,7 +96,7 @@ export async function restoreBackup(
   const temp = `${path}.restoring`;
   rmSync(temp, { force: true });
   copyFileSync(file, temp);
-  replaceDurably(temp, path);
+  await replaceDurably(temp, path);
   const journal = join(dataDir, 'journal');
   const journalSegmentsToLoad = existsSync(journal)
     ? readdirSync(journal).filter((f) => Number(SEGMENT.exec(f)?.[1] ?? -1) >= facts.journalSegment).length

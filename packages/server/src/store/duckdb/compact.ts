@@ -1,7 +1,8 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { copyDatabase, replaceDurably } from './copy.js';
+import { replaceDurably } from '../durable.js';
+import { copyDatabase } from './copy.js';
 import { DB_FILE } from './db.js';
 
 /**
@@ -31,7 +32,7 @@ export async function compactDatabase(dataDir: string): Promise<{ bytesBefore: n
   } finally {
     instance.closeSync();
   }
-  replaceDurably(fresh, path);
+  await replaceDurably(fresh, path);
   rmSync(`${path}.wal`, { force: true }); // the original closed cleanly: nothing in it is unapplied
   return { bytesBefore, bytesAfter: statSync(path).size };
 }

@@ -1,5 +1,3 @@
-import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DB_FILE } from './db.js';
 
@@ -12,7 +10,7 @@ const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
  * Copies the whole database open on `conn` (tables, their rows, sequences where they stand) into a
  * new DuckDB file at `into`, which must not exist. It reads one snapshot: loads may go on meanwhile.
  * `run` executes a statement (the caller's way: see `runStarted`). Detaching writes the copy out in
- * full; it is not yet durable (see `replaceDurably`).
+ * full; it is not yet durable (see store/durable.ts).
  */
 export async function copyDatabase(
   conn: DuckDBConnection,
@@ -27,24 +25,4 @@ export async function copyDatabase(
   } finally {
     await conn.run(`DETACH ${alias}`);
   }
-}
-
-/** fsync of a file, or of a folder (the names in it). */
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Puts a complete file in the place of `path` in one rename, durably: its bytes are on disk before
- * the rename, and the rename is on disk before this returns. A crash leaves the old file or the new.
- */
-export function replaceDurably(temp: string, path: string): void {
-  fsyncPath(temp);
-  renameSync(temp, path);
-  fsyncPath(dirname(path));
 }

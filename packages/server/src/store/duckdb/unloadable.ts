@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { toWellFormed } from '../../well-formed.js';
+import { writeDurably } from '../durable.js';
 import type { PendingFile } from '../journal.js';
 import { rowProblem } from './load.js';
 
@@ -15,25 +16,6 @@ export interface Mended {
   mended: number;
   /** Lines that cannot be read as a row at all, moved to the set-aside file, with why. */
   setAside: string[];
-}
-
-/** Writes `data` to `path` durably: a temporary file, fsync, rename, fsync of the folder. */
-async function writeDurably(path: string, data: Buffer): Promise<void> {
-  const temp = `${path}.tmp`;
-  const file = await open(temp, 'w');
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path);
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }
 
 /**
