@@ -19,7 +19,7 @@ const DURABLE_APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPE
 const NAME = /^(\d{10})\.log$/;
 const fileOf = (dir: string, segment: number) => join(dir, `${String(segment).padStart(10, '0')}.log`);
 /** Segment numbers among a folder's file names, in order. */
-const segmentsAmong = (names: string[]) =>
+export const segmentsAmong = (names: string[]) =>
   names
     .map((f) => NAME.exec(f)?.[1])
     .filter((s): s is string => !!s)

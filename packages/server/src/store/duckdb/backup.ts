@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { replaceDurably } from '../durable.js';
+import { segmentsAmong } from '../journal.js';
 import { serial } from '../serial.js';
 import type { EventStore } from '../types.js';
 import { DB_FILE } from './db.js';
@@ -71,8 +72,6 @@ async function backupFacts(file: string): Promise<{ apps: number; events: number
   }
 }
 
-const SEGMENT = /^(\d{10})\.log$/;
-
 /**
  * Puts a backup in place as the database of `dataDir`, with the server stopped. Refuses a folder
  * that has a database already, and a file that is not a backup, changing nothing. Journal segments
@@ -99,7 +98,7 @@ export async function restoreBackup(
   await replaceDurably(temp, path);
   const journal = join(dataDir, 'journal');
   const journalSegmentsToLoad = existsSync(journal)
-    ? readdirSync(journal).filter((f) => Number(SEGMENT.exec(f)?.[1] ?? -1) >= facts.journalSegment).length
+    ? segmentsAmong(readdirSync(journal)).filter((n) => n >= facts.journalSegment).length
     : 0;
   return { apps: facts.apps, events: facts.events, journalSegmentsToLoad };
 }
