@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Contract } from '@tally/contract';
 import { HttpError } from '../http/errors.js';
+import { sqlString } from '../store/duckdb/db.js';
 import type { EventStore, QueryScope } from '../store/types.js';
 import { Sql } from './scope.js';
 
@@ -14,10 +15,7 @@ import { Sql } from './scope.js';
 const literal = (v: unknown): string =>
   typeof v === 'number' || typeof v === 'bigint'
     ? String(v)
-    : String(v)
-        .split('\0')
-        .map((part) => `'${part.replaceAll("'", "''")}'`)
-        .join(' || chr(0) || ');
+    : String(v).split('\0').map(sqlString).join(' || chr(0) || ');
 
 /** Writes the range's raw events to a temporary CSV or Parquet file and returns its path.
  * COPY takes no parameters, so the values are inlined as escaped literals. */

@@ -1,10 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DB_FILE } from './db.js';
+import { DB_FILE, sqlString } from './db.js';
 
 /** The name DuckDB gives the database in TALLY_DATA_DIR (after its file name). */
 const DB_ALIAS = DB_FILE.replace(/\.duckdb$/, '');
-
-const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
 
 /**
  * Copies the whole database open on `conn` (tables, their rows, sequences where they stand) into a
@@ -19,7 +17,7 @@ export async function copyDatabase(
 ): Promise<void> {
   // ATTACH names are shared by every connection of the instance: each copy takes a name of its own.
   const alias = `copy_${process.hrtime.bigint()}`;
-  await conn.run(`ATTACH ${quoted(into)} AS ${alias}`);
+  await conn.run(`ATTACH ${sqlString(into)} AS ${alias}`);
   try {
     await run(`COPY FROM DATABASE ${DB_ALIAS} TO ${alias}`);
   } finally {

@@ -21,6 +21,9 @@ export interface Db {
  */
 export const defaultDbThreads = () => availableParallelism() + 1;
 
+/** Text as a SQL string literal (quotes doubled), for the statements that take no parameters. */
+export const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
 /** The one DuckDB file under TALLY_DATA_DIR. */
 export const DB_FILE = 'tally.duckdb';
 

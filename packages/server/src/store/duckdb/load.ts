@@ -1,4 +1,5 @@
 import { isText } from '@tally/contract';
+import { sqlString } from './db.js';
 import { EVENT_COLUMNS } from './schema.js';
 
 /** The SQL type each journal field is cast to (the rest are VARCHAR); fields are in EVENT_COLUMNS order. */
@@ -65,10 +66,9 @@ const FIELDS = EVENT_COLUMNS.map((c, i) => (CASTS[c] ? `a[${i + 1}]::${CASTS[c]}
  * file on its own threads: nothing per row runs on the JavaScript thread that serves requests.
  */
 export function loadJournalSql(path: string, skipLines = 0): string {
-  const file = `'${path.replaceAll("'", "''")}'`;
   return `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
     SELECT ${FIELDS} FROM (
-      SELECT json_transform(json, '["VARCHAR"]') AS a FROM read_ndjson_objects(${file})
+      SELECT json_transform(json, '["VARCHAR"]') AS a FROM read_ndjson_objects(${sqlString(path)})
       ${skipLines > 0 ? `OFFSET ${Math.floor(skipLines)}` : ''})
     WHERE a[1]::INTEGER NOT IN (SELECT app_id FROM erased_apps)`;
 }
