@@ -1,4 +1,4 @@
-import { batchesOf } from '@tally/contract';
+import { batchesOf, randomId } from '@tally/contract';
 
 /** The user's choice, kept locally or by the host (an admin keeps it per user on its server). */
 export interface Prefs {
@@ -43,8 +43,6 @@ interface Batch {
   events: Ev[];
 }
 
-const newId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
-
 export interface Tracker {
   track(name: string, props?: Props): void;
   pageview(path?: string): void;
@@ -77,7 +75,7 @@ export function init(o: Options): Tracker {
   const url = `${o.endpoint.replace(/\/$/, '')}/api/v1/events`;
   const max = o.queueMax || 100;
   const ctx = {
-    session: Math.random().toString(36).slice(2) + Date.now().toString(36),
+    session: randomId(),
     locale: navigator.language,
     screen: `${screen.width}x${screen.height}`,
     appVersion: o.appVersion?.slice(0, 128), // the collector refuses a whole batch for a longer one
@@ -103,7 +101,7 @@ export function init(o: Options): Tracker {
     // Offline: keep the queue and try when the browser says it is back (no failing request at all).
     if (!(queue.length || retry.length) || !allowed() || !navigator.onLine) return;
     // Batches the collector takes whole, each small enough for a beacon or keepalive request.
-    const batches = retry.concat(batchesOf(queue).map((events) => ({ id: newId(), events })));
+    const batches = retry.concat(batchesOf(queue).map((events) => ({ id: randomId(), events })));
     queue = [];
     retry = [];
     // keepalive lets a request outlive the page, but browsers allow 64 KB of them in flight in all:

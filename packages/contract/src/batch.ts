@@ -28,3 +28,10 @@ export function batchesOf<E>(events: E[]): E[][] {
   if (batch.length) out.push(batch);
   return out;
 }
+
+/**
+ * A random id, for a batch (kept when the batch is sent again, so the collector stores it once) or
+ * a browser session. Math.random is enough: it identifies nothing of a machine or a person, and an
+ * SDK need load no crypto for it.
+ */
+export const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);

@@ -1,4 +1,4 @@
-export { batchesOf } from './batch.js';
+export { batchesOf, randomId } from './batch.js';
 export { BUILTIN_EVENTS, LIMITS } from './builtin.js';
 export { defineContract, isContract } from './define.js';
 export { renderUsageDocs } from './docs.js';

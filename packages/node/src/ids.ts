@@ -61,10 +61,5 @@ export function projectId(
 export const sessionId = () =>
   asUuid(Array.from({ length: 32 }, () => ((Math.random() * 16) | 0).toString(16)).join(''));
 
-/**
- * A batch's id, kept when the batch is sent again (from the spool, after a timeout), so that the
- * collector stores it once. Random per batch: it says nothing of the machine or the person.
- */
-export const newBatchId = () => Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
 export const newMachineId = () => crypto().randomUUID();
 export const newSalt = () => crypto().randomBytes(32).toString('hex');

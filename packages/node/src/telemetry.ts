@@ -5,6 +5,7 @@ import {
   type ContractInput,
   defineContract,
   type PropValue,
+  randomId,
   validateEvent,
   type WireEvent,
 } from '@tally/contract';
@@ -14,7 +15,7 @@ import { consentOf, type Decision, decide } from './consent.js';
 import { completeContext, deferredFor, onlyDeclared } from './context.js';
 import { deliverSpooled } from './deliver.js';
 import { recordSent } from './history.js';
-import { newBatchId, newMachineId, newSalt, sessionId } from './ids.js';
+import { newMachineId, newSalt, sessionId } from './ids.js';
 import { builtin } from './lazy.js';
 import { spoolIn } from './paths.js';
 import { askYesNo } from './prompt.js';
@@ -172,14 +173,14 @@ export function createCore(options: TelemetryOptions, host: CoreHost): Telemetry
   }
 
   const body = (events: WireEvent[]) =>
-    JSON.stringify({ app: options.key, id: newBatchId(), context: fullContext(), events });
+    JSON.stringify({ app: options.key, id: randomId(), context: fullContext(), events });
   /** A batch for the spool: whoever sends it fills in the deferred fields. */
   const spoolBody = (events: WireEvent[]) =>
     context
       ? body(events)
       : JSON.stringify({
           app: options.key,
-          id: newBatchId(),
+          id: randomId(),
           context: partial,
           events,
           defer: deferredFor(contract, projectDir),
