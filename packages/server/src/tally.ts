@@ -5,6 +5,7 @@ import { AppRegistry } from './apps.js';
 import { createAuth } from './auth/index.js';
 import { type ConfigInput, loadConfig } from './config.js';
 import { seedDemo } from './demo/seed.js';
+import { BatchReceiver } from './http/batch-receiver.js';
 import { sendLanding } from './http/landing.js';
 import { Router, SECURITY_HEADERS, sendJson } from './http/router.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
@@ -12,6 +13,7 @@ import { registerAuthRoutes } from './http/routes/auth.js';
 import { registerHealthRoute } from './http/routes/health.js';
 import { registerIngestRoutes } from './http/routes/ingest.js';
 import { registerQueryRoutes } from './http/routes/queries.js';
+import { SocketIngest } from './http/socket-ingest/index.js';
 import { packageDist, serveStatic } from './http/static.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RateLimiter } from './ingest/rate-limit.js';
@@ -77,10 +79,11 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
 
   // Bursts of twice the rate: a dashboard view makes about 20 reads at once.
   const router = new Router(auth, new RateLimiter(SHARE_READS_PER_SECOND, now));
-  const answerBatch = registerIngestRoutes(router, services, ingest, {
+  const batches = new BatchReceiver(ingest, {
     perAddress: new RateLimiter(config.ratePerAddress, now),
     perApp: new RateLimiter(config.ratePerApp, now),
   });
+  const answerBatch = registerIngestRoutes(router, batches, config);
   registerAuthRoutes(router, services);
   registerAdminRoutes(router, services);
   registerQueryRoutes(router, services);
@@ -111,6 +114,7 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  const socketIngest = new SocketIngest(server, batches, config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -149,10 +153,17 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
       // so its client does not send it again (to be counted twice). Idle keep-alive connections
       // close at once, busy ones after their next answer; what is left after 5 s is cut.
       stopping = true;
+      socketIngest.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const idle = setInterval(() => server.closeIdleConnections(), 50);
-      const cut = setTimeout(() => server.closeAllConnections(), 5_000);
+      const idle = setInterval(() => {
+        server.closeIdleConnections();
+        socketIngest.closeIdle();
+      }, 50);
+      const cut = setTimeout(() => {
+        server.closeAllConnections();
+        socketIngest.closeAll();
+      }, 5_000);
       await closed;
       clearInterval(idle);
       clearTimeout(cut);

@@ -7,16 +7,24 @@ import type { IncomingMessage } from 'node:http';
  * its rate limit). Used in memory to count visitors and limit floods; never stored.
  */
 export function clientAddress(req: IncomingMessage, trustedHops: number): string {
+  return addressFrom(req.headers['x-forwarded-for'], req.socket.remoteAddress, trustedHops);
+}
+
+/** `clientAddress` from the X-Forwarded-For header(s) and the socket's address, as they were read. */
+export function addressFrom(
+  forwardedFor: string | string[] | undefined,
+  socketAddress: string | undefined,
+  trustedHops: number,
+): string {
   if (trustedHops > 0) {
-    const fwd = req.headers['x-forwarded-for'];
-    const hops = (Array.isArray(fwd) ? fwd.join(',') : (fwd ?? ''))
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
       .split(',')
       .map((h) => h.trim())
       .filter(Boolean);
     const client = hops[Math.max(0, hops.length - trustedHops)];
     if (client) return client;
   }
-  return req.socket.remoteAddress ?? '';
+  return socketAddress ?? '';
 }
 
 /** An IPv4 address written inside IPv6 (`::ffff:203.0.113.9`, as a dual-stack socket reports one). */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RateLimiter } from '../ingest/rate-limit.js';
-import { type Role, STORE_RETRY_AFTER, StoreUnavailableError } from '../store/types.js';
+import type { Role } from '../store/types.js';
+import { errorAnswer, jsonAnswer, writeAnswer } from './answer.js';
 import { parseJson, readBody } from './body.js';
 import { HttpError } from './errors.js';
 
@@ -59,14 +60,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
-  // With its length known the answer goes out in one write; without, Node chunks it (3 writes).
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  writeAnswer(res, jsonAnswer(status, body, headers));
 }
 
 /** Answers a failed request: an HttpError with its status and message, anything else 500. */
@@ -75,15 +69,7 @@ export function sendError(res: ServerResponse, err: unknown, headers?: Record<st
     res.destroy();
     return;
   }
-  if (err instanceof HttpError)
-    sendJson(res, err.status, { error: err.message }, { ...headers, ...err.headers });
-  else if (err instanceof StoreUnavailableError) {
-    console.error('tally: answered 503:', err.message, err.cause);
-    sendJson(res, 503, { error: err.message }, { ...headers, 'retry-after': STORE_RETRY_AFTER });
-  } else {
-    console.error('tally: internal error', err);
-    sendJson(res, 500, { error: 'internal error' }, headers);
-  }
+  writeAnswer(res, errorAnswer(err, headers));
 }
 
 export class Router {
