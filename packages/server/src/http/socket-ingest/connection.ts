@@ -40,6 +40,8 @@ export class Connection {
   private size = 0;
   /** The head of the request whose body is being gathered. */
   private head: BatchHead | null = null;
+  /** That request's client address, and its refusal before its body (415, 429), if any. */
+  private address = '';
   private refused: Answer | null = null;
   private readonly queue: Slot[] = [];
   /** When the request being read began (0: between requests); when the connection last did anything. */
@@ -95,8 +97,10 @@ export class Connection {
           this.handOver();
           return;
         }
+        const { forwardedFor } = head;
         this.head = head;
-        this.refused = this.options.receiver.refuse(head.contentType, this.address(head));
+        this.address = addressFrom(forwardedFor, this.socket.remoteAddress, this.options.trustProxy);
+        this.refused = this.options.receiver.refuse(head.contentType, this.address);
       }
       const head = this.head;
       if (this.size < head.size + head.contentLength) return;
@@ -124,10 +128,6 @@ export class Connection {
     return this.chunks[0] as Buffer;
   }
 
-  private address(head: BatchHead): string {
-    return addressFrom(head.forwardedFor, this.socket.remoteAddress, this.options.trustProxy);
-  }
-
   private answer(head: BatchHead, body: Buffer): void {
     const slot: Slot = { answer: null, close: head.close };
     this.queue.push(slot);
@@ -136,7 +136,7 @@ export class Connection {
       this.flush();
     };
     if (this.refused) settle(this.refused);
-    else this.options.receiver.receive(body, head.query, this.address(head), head.userAgent, settle);
+    else this.options.receiver.receive(body, head.query, this.address, head.userAgent, settle);
   }
 
   /** Writes the answers ready at the front of the queue, in order; then whatever waited on them. */

@@ -12,7 +12,8 @@ export class ResponseWriter {
   private cached = new Map<Answer, [Buffer, Buffer]>();
 
   constructor(
-    private readonly keepAliveSeconds: number,
+    /** node:http's keepAliveTimeout, read when an answer is made (a test may change it). */
+    private readonly keepAliveMs: () => number,
     /** Answers used again and again (the 204 of an accepted batch): their bytes are kept. */
     private readonly common: readonly Answer[],
   ) {}
@@ -39,7 +40,7 @@ export class ResponseWriter {
     head += `Date: ${this.date}\r\n`;
     head += close
       ? 'Connection: close\r\n'
-      : `Connection: keep-alive\r\nKeep-Alive: timeout=${this.keepAliveSeconds}\r\n`;
+      : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.keepAliveMs() / 1000)}\r\n`;
     return Buffer.from(`${head}\r\n${answer.body ?? ''}`, 'utf8');
   }
 }
