@@ -35,12 +35,13 @@ function splitReplies(text: string): Reply[] {
 
 /**
  * Writes `pieces` on one connection (each after the last was sent, with `gapMs` between), then reads
- * until `count` replies came (the connection is then still open) or the server closed it.
+ * until `count` replies came (the connection is then still open) or the server closed it. `end`:
+ * the client half-closes once it has written.
  */
 async function talk(
   port: number,
   pieces: Array<string | Buffer>,
-  { count = Number.POSITIVE_INFINITY, gapMs = 0, timeoutMs = 5000 } = {},
+  { count = Number.POSITIVE_INFINITY, gapMs = 0, timeoutMs = 5000, end = false } = {},
 ): Promise<{ replies: Reply[]; closed: boolean }> {
   const socket = connect(port, '127.0.0.1');
   let text = '';
@@ -67,6 +68,7 @@ async function talk(
     await new Promise((r) => socket.write(piece, r));
     if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
   }
+  if (end) socket.end(); // the client's last bytes: it still reads the answers
   await finished;
   socket.destroy();
   return { replies: splitReplies(text), closed };
@@ -179,13 +181,19 @@ describe('batches read straight off the socket; node:http for everything else (s
     expect(await stored()).toBe(before + 3);
   });
 
-  it('closes when the client asks (Connection: close, HTTP/1.0), reading nothing after', async () => {
+  it('closes when the client asks (Connection: close, HTTP/1.0), reading nothing after; answers a client that half-closed', async () => {
     const before = await stored();
     const close = await talk(port, [post(batchBody(), ['Connection: close']) + post(batchBody())]);
     expect(close.closed).toBe(true);
     expect(close.replies.map((r) => [r.status, r.headers.connection])).toEqual([[204, 'close']]);
     const old = await talk(port, [post(batchBody(), [], 'POST /api/v1/events HTTP/1.0')]);
     expect(old).toMatchObject({ closed: true, replies: [{ status: 204, headers: { connection: 'close' } }] });
+    // a client that half-closes after sending gets every answer owed, then the connection ends
+    const halfClosed = await talk(port, [post(batchBody()) + post('{') + post(batchBody())], { end: true });
+    expect(halfClosed).toMatchObject({
+      closed: true,
+      replies: [{ status: 204 }, { status: 400 }, { status: 204 }],
+    });
     const kept = await talk(
       port,
       [post(batchBody(), ['Connection: keep-alive'], 'POST /api/v1/events HTTP/1.0')],
@@ -195,7 +203,7 @@ describe('batches read straight off the socket; node:http for everything else (s
       closed: false,
       replies: [{ status: 204, headers: { connection: 'keep-alive' } }],
     });
-    expect(await stored()).toBe(before + 3);
+    expect(await stored()).toBe(before + 5);
   });
 
   it("a request shaped to smuggle another gets node:http's 400, and the batch hidden in it is never stored", async () => {

@@ -18,7 +18,10 @@ export interface ConnectionOptions {
   released(connection: Connection): void;
 }
 
-/** Batches a client may send ahead of their answers (pipelined) before it is read no further. */
+/**
+ * Batches a client may send ahead of their answers (pipelined) before it is read no further; it is
+ * not read either while answers wait to be sent (a client that does not read its answers).
+ */
 const MAX_AHEAD = 32;
 
 /** An answer's place in the connection's order: filled when its batch is answered. */
@@ -49,12 +52,14 @@ export class Connection {
   lastActiveAt = Date.now();
   /** Reading is over: the client ended, or an answer closed, or node:http is to take over. */
   private done: 'ended' | 'closing' | 'handing-over' | null = null;
+  /** Reading is paused: too many answers owed, or not yet sent (see MAX_AHEAD). */
   private paused = false;
 
   private readonly onData = (chunk: Buffer) => this.read(chunk);
   private readonly onEnd = () => this.clientEnded();
   private readonly onClose = () => this.options.released(this);
   private readonly onError = () => {}; // a reset: 'close' follows, and nothing is owed to a gone client
+  private readonly onDrain = () => this.readOnOrEnd();
 
   constructor(
     readonly socket: Socket,
@@ -64,6 +69,7 @@ export class Connection {
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
+    socket.on('drain', this.onDrain);
   }
 
   /** No request half-read and no answer owed: it may be closed without losing anything. */
@@ -86,9 +92,14 @@ export class Connection {
     this.take(now);
   }
 
+  /** Whether requests are taken from the bytes read (after the client's end too: those it sent before). */
+  private get taking(): boolean {
+    return (this.done === null || this.done === 'ended') && !this.paused;
+  }
+
   /** Takes every whole request from the bytes read, in order. */
   private take(now: number): void {
-    while (this.size > 0 && !this.done) {
+    while (this.size > 0 && this.taking) {
       if (this.head === null) {
         const bytes = this.joined();
         const head = readBatchHead(bytes, this.options.maxBody);
@@ -114,10 +125,9 @@ export class Connection {
       this.answer(head, body);
       if (head.close)
         this.done = 'closing'; // what comes after it is not read
-      else if (this.queue.length >= MAX_AHEAD) {
+      else if (this.queue.length >= MAX_AHEAD || this.socket.writableNeedDrain) {
         this.paused = true;
         this.socket.pause();
-        return;
       }
     }
   }
@@ -160,20 +170,33 @@ export class Connection {
     }
     if (queue.length) return;
     this.lastActiveAt = Date.now();
-    if (this.done === 'handing-over') this.giveAway();
-    else if (this.done === 'ended') socket.end();
-    else if (this.paused) {
-      this.paused = false;
-      socket.resume();
-      this.take(this.lastActiveAt);
+    if (this.done === 'handing-over') {
+      this.giveAway();
+      return;
     }
+    this.readOnOrEnd();
+  }
+
+  /** Reads on after a pause; a client that ended, once nothing is owed to it, is let go. */
+  private readOnOrEnd(): void {
+    this.readOn();
+    if (this.done === 'ended' && !this.queue.length && !this.paused) this.socket.end();
+  }
+
+  /** Reads on after a pause, once its answers are owed no more and sent. */
+  private readOn(): void {
+    const over = this.done === 'closing' || this.done === 'handing-over';
+    if (!this.paused || over || this.queue.length || this.socket.writableNeedDrain) return;
+    this.paused = false;
+    this.socket.resume();
+    this.take(Date.now());
   }
 
   /** The client sent its last bytes: the connection ends once the answers owed are written. */
   private clientEnded(): void {
     if (this.done === 'handing-over') return; // node:http's to end, with the request it is given
     if (!this.done) this.done = 'ended';
-    if (this.queue.length === 0) this.socket.end();
+    this.readOnOrEnd();
   }
 
   /**
@@ -199,6 +222,7 @@ export class Connection {
     socket.off('end', this.onEnd);
     socket.off('close', this.onClose);
     socket.off('error', this.onError);
+    socket.off('drain', this.onDrain);
     this.options.released(this);
     if (this.size) socket.unshift(this.joined());
     this.chunks = [];
