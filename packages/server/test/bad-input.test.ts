@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
 import type { DuckDBMetaStore } from '../src/store/duckdb/meta.js';
-import { cleanup, tempDir } from './support/harness.js';
+import { cleanup, storedEvents, tempDir } from './support/harness.js';
 
 const contract = {
   events: {
@@ -47,10 +47,7 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
   let appId = 0;
   let ingestUrl = '';
 
-  const stored = async () => {
-    const [r] = await tally.services.events.all<{ n: bigint }>('SELECT count(*) AS n FROM events');
-    return Number(r?.n);
-  };
+  const stored = () => storedEvents(tally);
 
   beforeAll(async () => {
     tally = await startTally({

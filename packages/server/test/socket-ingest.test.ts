@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
-import { cleanup, tempDir } from './support/harness.js';
+import { cleanup, storedEvents, tempDir } from './support/harness.js';
 
 interface Reply {
   status: number;
@@ -80,10 +80,7 @@ describe('batches read straight off the socket; node:http for everything else (s
   let key = '';
   let port = 0;
 
-  const stored = async () => {
-    const [r] = await tally.services.events.all<{ n: bigint }>('SELECT count(*) AS n FROM events');
-    return Number(r?.n);
-  };
+  const stored = () => storedEvents(tally);
   const batchBody = (path = '/s') => JSON.stringify({ app: key, events: [{ name: 'pageview', path }] });
   const post = (body: string, extra: string[] = [], line = 'POST /api/v1/events HTTP/1.1') =>
     `${[line, 'Host: 127.0.0.1', 'Content-Type: application/json', ...extra, `Content-Length: ${Buffer.byteLength(body)}`].join('\r\n')}\r\n\r\n${body}`;

@@ -32,6 +32,12 @@ export async function serveTally(): Promise<{ tally: Tally; stop: () => Promise<
   };
 }
 
+/** How many events the server has stored (a read loads the acknowledged ones waiting first). */
+export async function storedEvents(tally: Tally): Promise<number> {
+  const [r] = await tally.services.events.all<{ n: bigint }>('SELECT count(*) AS n FROM events');
+  return Number(r?.n);
+}
+
 /** A settable clock, so tests can cross midnight or restart "later" without waiting. */
 export function clock(start: number) {
   let t = start;
