@@ -21,8 +21,8 @@ import {
 import { mixedTraffic } from './mixed-traffic.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 6);
-// Rounds of bare, bare JSON and Tally in turn: one round's ratio swings from 0.40 to 0.55 on a
-// shared 2-core host, the median of five rounds' ratios much less.
+// Rounds of bare, bare JSON and Tally in turn: one round's ratio swings by up to 0.3 on a shared
+// 2-core host (0.57 to 0.85 in one run), the median of five rounds' ratios much less.
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 // Many clients at once, as a collector sees them; the same load drives both servers.
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 128);
