@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
 import { cleanup, storedEvents, tempDir } from './support/harness.js';
@@ -226,6 +227,49 @@ describe('batches read straight off the socket; node:http for everything else (s
     const { replies } = await talk(port, [post(big) + post(batchBody())], { count: 2 });
     expect(replies.map((r) => r.status)).toEqual([413, 204]);
   });
+
+  it('a client that sends and does not read its answers is read no further: what waits to be sent stays bounded', async () => {
+    // A server of its own, with the default body limit: each batch holds 500 events its contract does
+    // not know (8 KB), so its answer lists 500 rejections (34 KB). 800 of them are 27 MB of answers,
+    // more than the kernel's buffers on both ends hold; the rest would wait in the server's memory.
+    const own = tempDir();
+    const server = await startTally({ dataDir: own, port: 0, ratePerAddress: 1e6, ratePerApp: 1e6 });
+    const app = await server.createApp({ name: 'not-reading' });
+    const body = JSON.stringify({
+      app: app.key,
+      events: Array.from({ length: 500 }, () => ({ name: 'nope' })),
+    });
+    const serverSide: Socket[] = [];
+    server.server.on('connection', (s: Socket) => serverSide.push(s));
+    const client = connect(server.port, '127.0.0.1');
+    try {
+      client.pause(); // reads nothing until told
+      await once(client, 'connect');
+      const request = post(body);
+      for (let i = 0; i < 800; i++) client.write(request);
+      // until both ends stand still (three looks alike, 100 ms apart)
+      const look = () => `${serverSide[0]?.writableLength}/${client.writableLength}`;
+      let still = 0;
+      for (let i = 0, last = ''; i < 100 && still < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        still = look() === last ? still + 1 : 0;
+        last = look();
+      }
+      expect(serverSide[0]?.writableLength).toBeLessThan(2_000_000); // a read's answers or so, not 17 MB
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      client.resume();
+      for (let i = 0; i < 200 && splitReplies(text).length < 800; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const replies = splitReplies(text);
+      expect(replies.length).toBe(800);
+      expect(replies.every((r) => r.status === 200 && JSON.parse(r.body).rejected.length === 500)).toBe(true);
+    } finally {
+      client.destroy();
+      await server.close();
+      cleanup(own);
+    }
+  }, 30_000);
 
   it("keeps node:http's times: a head too slow gets 408 and is closed; an idle connection is closed", async () => {
     const { server } = tally;
