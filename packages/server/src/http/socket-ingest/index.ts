@@ -7,7 +7,7 @@ import { ResponseWriter } from './response.js';
 /**
  * Batches straight off the socket, node:http for the rest. Most of a collector's requests are
  * single batches on keep-alive connections, and node:http's own work for each (the request and
- * response objects, their streams, the header objects) was the larger part of what the request
+ * response objects, their streams, the header objects) was about a third of what the request
  * thread spent on one: at a fixed 8,000 single-event batches a second, 51–58 µs a batch through
  * node:http, 36–37 µs read here (3 alternating runs). A connection starts here; node:http gets it,
  * for good, from its first request that is not plainly a batch's (request-head.ts), so every other
