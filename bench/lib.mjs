@@ -86,19 +86,25 @@ export const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync
 const LATENCY_UNITS = { us: 0.001, ms: 1, s: 1000 };
 
 /**
- * The same POST of `body` over `connections` for `duration` seconds with wrk; the result has the
+ * The same POST of `body` (with `headers`) over `connections` for `duration` seconds with wrk; the result has the
  * fields of autocannon's that the benches read (requests.average/total, 2xx, non2xx, latency.p99).
  */
-export function wrkLoad({ url, body, connections = 32, duration = 8 }) {
+export function wrkLoad({
+  url,
+  body,
+  connections = 32,
+  duration = 8,
+  headers = { 'content-type': 'application/json' },
+}) {
   localOnly(url);
   if (!WRK) throw new Error('wrk is not installed');
   if (body.includes(']==]')) throw new Error('body would end the Lua string');
   const dir = mkdtempSync(join(tmpdir(), 'tally-wrk-'));
   const script = join(dir, 'post.lua');
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.body = [==[${body}]==]\nwrk.headers["Content-Type"] = "application/json"\n`,
+  const headerLines = Object.entries(headers).map(
+    ([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}\n`,
   );
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = [==[${body}]==]\n${headerLines.join('')}`);
   const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--latency', '-s', script, url];
   return new Promise((resolve, reject) => {
     const child = spawn(WRK, args, { stdio: ['ignore', 'pipe', 'inherit'] });
