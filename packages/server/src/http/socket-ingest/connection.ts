@@ -108,9 +108,8 @@ export class Connection {
           this.handOver();
           return;
         }
-        const { forwardedFor } = head;
         this.head = head;
-        this.address = addressFrom(forwardedFor, this.socket.remoteAddress, this.options.trustProxy);
+        this.address = addressFrom(head.forwardedFor, this.socket.remoteAddress, this.options.trustProxy);
         this.refused = this.options.receiver.refuse(head.contentType, this.address);
       }
       const head = this.head;
