@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
 import type { DuckDBMetaStore } from '../src/store/duckdb/meta.js';
-import { cleanup, storedEvents, tempDir } from './support/harness.js';
+import { cleanup, NO_FLOOD_LIMITS, storedEvents, tempDir } from './support/harness.js';
 
 const contract = {
   events: {
@@ -51,10 +51,8 @@ describe('bad input gets a clear 4xx and changes nothing else', () => {
 
   beforeAll(async () => {
     tally = await startTally({
+      ...NO_FLOOD_LIMITS,
       dataDir: dir,
-      port: 0,
-      ratePerAddress: 1e6,
-      ratePerApp: 1e6,
       adminEmail: 'a@example.com',
       adminPassword: 'pw-long-enough',
     });

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTally, type Tally } from '../src/index.js';
-import { cleanup, storedEvents, tempDir } from './support/harness.js';
+import { cleanup, NO_FLOOD_LIMITS, storedEvents, tempDir } from './support/harness.js';
 
 interface Reply {
   status: number;
@@ -92,13 +92,7 @@ describe('batches read straight off the socket; node:http for everything else (s
   const health = 'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 
   beforeAll(async () => {
-    tally = await startTally({
-      dataDir: dir,
-      port: 0,
-      ratePerAddress: 1e6,
-      ratePerApp: 1e6,
-      maxBody: 4096,
-    });
+    tally = await startTally({ ...NO_FLOOD_LIMITS, dataDir: dir, maxBody: 4096 });
     ({ key } = await tally.createApp({ name: 'socket-ingest' }));
     port = tally.port;
   });
@@ -234,7 +228,7 @@ describe('batches read straight off the socket; node:http for everything else (s
     // not know (8 KB), so its answer lists 500 rejections (34 KB). 800 of them are 27 MB of answers,
     // more than the kernel's buffers on both ends hold; the rest would wait in the server's memory.
     const own = tempDir();
-    const server = await startTally({ dataDir: own, port: 0, ratePerAddress: 1e6, ratePerApp: 1e6 });
+    const server = await startTally({ ...NO_FLOOD_LIMITS, dataDir: own });
     const app = await server.createApp({ name: 'not-reading' });
     const body = JSON.stringify({
       app: app.key,

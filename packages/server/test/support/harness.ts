@@ -32,6 +32,9 @@ export async function serveTally(): Promise<{ tally: Tally; stop: () => Promise<
   };
 }
 
+/** Options of a server under test whose flood limits never get in the way (the tests send bursts). */
+export const NO_FLOOD_LIMITS = { port: 0, ratePerAddress: 1e6, ratePerApp: 1e6 } as const;
+
 /** How many events the server has stored (a read loads the acknowledged ones waiting first). */
 export async function storedEvents(tally: Tally): Promise<number> {
   const [r] = await tally.services.events.all<{ n: bigint }>('SELECT count(*) AS n FROM events');
