@@ -334,21 +334,32 @@ describe('batches read straight off the socket; node:http for everything else (s
     expect(acknowledged).toBeGreaterThan(50);
   }, 60_000);
 
-  it("keeps node:http's times: a head too slow gets 408 and is closed; an idle connection is closed", async () => {
+  it("keeps node:http's times: a head or a body too slow gets 408 and is closed; an idle connection is closed", async () => {
     const { server } = tally;
-    const saved = [server.headersTimeout, server.keepAliveTimeout];
+    const saved = [server.headersTimeout, server.requestTimeout, server.keepAliveTimeout];
     server.headersTimeout = 300;
+    server.requestTimeout = 600;
     server.keepAliveTimeout = 300;
+    const before = await stored();
     try {
       const started = Date.now();
       const slow = await talk(port, ['POST /api/v1/events HTTP/1.1\r\nHost: h\r\n']);
       expect(slow).toMatchObject({ closed: true, replies: [{ status: 408 }] });
       expect(Date.now() - started).toBeLessThan(3000);
+      // the whole head, then the body's first bytes and no more
+      const whole = post(batchBody('/slow-body'));
+      const slowBody = await talk(port, [whole.slice(0, whole.indexOf('\r\n\r\n') + 10)]);
+      expect(slowBody).toMatchObject({ closed: true, replies: [{ status: 408 }] });
       const idle = await talk(port, [post(batchBody())]);
       expect(idle.closed).toBe(true);
       expect(idle.replies.map((r) => r.status)).toEqual([204]);
+      expect(await stored()).toBe(before + 1); // the slow body's batch is not
     } finally {
-      [server.headersTimeout, server.keepAliveTimeout] = saved as [number, number];
+      [server.headersTimeout, server.requestTimeout, server.keepAliveTimeout] = saved as [
+        number,
+        number,
+        number,
+      ];
     }
   });
 });
