@@ -22,6 +22,9 @@ const HEADERS: Readonly<Record<string, string>> = {
  */
 export const ACCEPTED: Answer = { status: 204, headers: HEADERS };
 
+/** Where batches are sent (`?app=<key>` may follow). */
+export const BATCH_PATH = '/api/v1/events';
+
 /** `application/json; charset=utf-8` → `application/json`. */
 function mediaType(header: string): string {
   const semi = header.indexOf(';');

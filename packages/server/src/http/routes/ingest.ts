@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Answer, writeAnswer } from '../answer.js';
-import type { BatchReceiver } from '../batch-receiver.js';
+import { BATCH_PATH, type BatchReceiver } from '../batch-receiver.js';
 import { collectBody } from '../body.js';
 import { clientAddress } from '../client.js';
 import type { Router } from '../router.js';
@@ -12,8 +12,6 @@ const PREFLIGHT = {
   'access-control-allow-headers': 'content-type',
   'access-control-max-age': '86400',
 };
-
-export const BATCH_PATH = '/api/v1/events';
 
 /** Writes an answer; one that cannot be written (the client went away mid-way) ends the connection. */
 function respond(res: ServerResponse, answer: Answer): void {

@@ -1,3 +1,5 @@
+import { BATCH_PATH } from '../batch-receiver.js';
+
 /**
  * Reads the head of an HTTP/1.x request from the bytes of a connection, strictly, for the one kind
  * of request `socket-ingest` answers itself: `POST /api/v1/events` with a Content-Length. Whatever
@@ -29,7 +31,7 @@ export const MAX_HEAD = 16 * 1024;
 /** More header lines than a batch's client sends: left to node:http. */
 const MAX_HEADER_LINES = 64;
 
-const PREFIX = 'POST /api/v1/events';
+const PREFIX = `POST ${BATCH_PATH}`;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
 /** RFC 9110 token characters (a header name). */
