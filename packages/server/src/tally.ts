@@ -114,7 +114,11 @@ export async function startTally(options: TallyOptions = {}): Promise<Tally> {
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
-  const socketIngest = new SocketIngest(server, batches, config);
+  const socketIngest = new SocketIngest(server, batches, {
+    maxBody: config.maxBody,
+    trustProxy: config.trustProxy,
+    stopping: () => stopping,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

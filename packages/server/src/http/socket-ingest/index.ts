@@ -20,12 +20,16 @@ import { ResponseWriter } from './response.js';
 export class SocketIngest {
   private readonly connections = new Set<Connection>();
   private readonly sweep: NodeJS.Timeout;
-  private stopping = false;
 
   constructor(
     private readonly server: Server,
     receiver: BatchReceiver,
-    options: { maxBody: number; trustProxy: number },
+    options: {
+      maxBody: number;
+      trustProxy: number;
+      /** The server is stopping: new connections go to node:http, every answer closes its own. */
+      stopping: () => boolean;
+    },
   ) {
     const listeners = server.listeners('connection');
     if (listeners.length !== 1)
@@ -38,11 +42,10 @@ export class SocketIngest {
       writer,
       ...options,
       handOver: (socket: Socket) => viaHttp.call(server, socket),
-      stopping: () => this.stopping,
       released: (c: Connection) => this.connections.delete(c),
     };
     server.on('connection', (socket: Socket) => {
-      if (this.stopping) return viaHttp.call(server, socket);
+      if (options.stopping()) return viaHttp.call(server, socket);
       this.connections.add(new Connection(socket, connectionOptions));
     });
     // node:http checks its own connections' times every 30 s by default; these, every second.
@@ -59,9 +62,8 @@ export class SocketIngest {
     }
   }
 
-  /** From now on every answer closes its connection; the idle ones close at once. */
+  /** Once the server is stopping: the idle connections close at once, and times are no longer kept. */
   stop(): void {
-    this.stopping = true;
     clearInterval(this.sweep);
     this.closeIdle();
   }
