@@ -27,6 +27,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 // Many clients at once, as a collector sees them; the same load drives both servers.
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 128);
 const FIXED_RATE = 8000;
+const round3 = (x) => Math.round(x * 1000) / 1000;
 /** What Chrome sends with a `sendBeacon` of a batch to another origin. */
 const BROWSER_HEADERS = {
   'content-type': 'text/plain;charset=UTF-8',
@@ -165,27 +166,27 @@ try {
     const one = await measured(tally, single, connections);
     runs.push({ ref, refJson, one, ratio: one.requests.average / ref.requests.average });
   }
+  /** `n` rounds of the bare server then Tally under the same single-event load: each round's ratio. */
+  const ratioRounds = async (n, options) => {
+    const ratios = [];
+    for (let i = 0; i < n; i++) {
+      const ref = await measured(bare, single, connections, options);
+      const one = await measured(tally, single, connections, options);
+      ratios.push(one.requests.average / ref.requests.average);
+    }
+    return ratios;
+  };
   /**
    * With wrk as the load tool, the ratio autocannon gives too (3 rounds), as the bench measured it
    * before: autocannon's own CPU, on the same two cores, is taken from Tally's threads.
    */
-  const autocannonRatios = [];
-  for (let i = 0; LOAD_TOOL === 'wrk' && i < 3; i++) {
-    const ref = await measured(bare, single, connections, { tool: 'autocannon' });
-    const one = await measured(tally, single, connections, { tool: 'autocannon' });
-    autocannonRatios.push(one.requests.average / ref.requests.average);
-  }
+  const autocannonRatios = LOAD_TOOL === 'wrk' ? await ratioRounds(3, { tool: 'autocannon' }) : [];
   /**
    * The ratio with the headers a browser's beacon carries (13, 600 bytes): Tally reads a batch's
    * head itself (http/socket-ingest), node:http's parser is C; this shows the ratio does not rest on
    * the load tool's three short headers. 3 rounds.
    */
-  const browserRatios = [];
-  for (let i = 0; i < 3; i++) {
-    const ref = await measured(bare, single, connections, { headers: BROWSER_HEADERS });
-    const one = await measured(tally, single, connections, { headers: BROWSER_HEADERS });
-    browserRatios.push(one.requests.average / ref.requests.average);
-  }
+  const browserRatios = await ratioRounds(3, { headers: BROWSER_HEADERS });
   /** Single-event requests at FIXED_RATE, a moderate rate the load tool keeps up with. */
   const atFixedRateLoad = async (server) =>
     counted(
@@ -275,16 +276,16 @@ try {
     tallySingleEventRequestsPerSecond: one.requests.average,
     ratio: one.requests.average / ref.requests.average,
     ratioTarget: 0.5,
-    ratioPerRound: runs.map((r) => Math.round(r.ratio * 1000) / 1000),
+    ratioPerRound: runs.map((r) => round3(r.ratio)),
     loadTool: LOAD_TOOL,
     ...(autocannonRatios.length
       ? {
           ratioWithAutocannon: median(autocannonRatios),
-          ratioWithAutocannonPerRound: autocannonRatios.map((r) => Math.round(r * 1000) / 1000),
+          ratioWithAutocannonPerRound: autocannonRatios.map(round3),
         }
       : {}),
     ratioWithBrowserHeaders: median(browserRatios),
-    ratioWithBrowserHeadersPerRound: browserRatios.map((r) => Math.round(r * 1000) / 1000),
+    ratioWithBrowserHeadersPerRound: browserRatios.map(round3),
     // Context for the ratio: the same bare server answering 200 with a small JSON body (what Tally
     // answers when it lists rejected events; a fully accepted batch gets 204 like the bare one), and
     // each server's CPU time per request (all threads; the load tool shares the machine).

@@ -86,8 +86,9 @@ export const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync
 const LATENCY_UNITS = { us: 0.001, ms: 1, s: 1000 };
 
 /**
- * The same POST of `body` (with `headers`) over `connections` for `duration` seconds with wrk; the result has the
- * fields of autocannon's that the benches read (requests.average/total, 2xx, non2xx, latency.p99).
+ * The same POST of `body` (with `headers`) over `connections` for `duration` seconds with wrk; the
+ * result has the fields of autocannon's that the benches read (requests.average/total, 2xx, non2xx,
+ * latency.p99).
  */
 export function wrkLoad({
   url,
